@@ -1,0 +1,31 @@
+"""pip install of the ROS-free SMAT library and its command-line tools (ROS users build with colcon instead)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="smat_ros",
+    version="0.1.0",
+    description="SMAT single-object tracker (WACV 2024): library, CLIs and ROS 2 node",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["smat_ros", "smat_ros.*"]),
+    package_data={"smat_ros": ["py.typed"]},
+    install_requires=[
+        "torch==2.13.0",
+        "numpy>=1.26",
+        "opencv-python-headless>=4.8",
+        "safetensors>=0.4",
+        "pyyaml>=6.0",
+        "tqdm>=4.60",
+        "matplotlib>=3.7",
+    ],
+    extras_require={"onnx": ["onnx>=1.16", "onnxruntime>=1.18"]},
+    entry_points={
+        "console_scripts": [
+            "smat-track=smat_ros.cli.track:main",
+            "smat-convert=smat_ros.cli.convert:main",
+            "smat-eval=smat_ros.cli.eval:main",
+            "smat-train=smat_ros.cli.train:main",
+            "smat-export=smat_ros.cli.export:main",
+        ]
+    },
+)
