@@ -1,0 +1,75 @@
+"""smat-track: track one target through a video file or an image folder."""
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from smat_ros.cli.common import add_logging_argument, run_cli
+from smat_ros.tracker import Tracker
+from smat_ros.video import FrameSource, VideoWriter, draw_track, format_box, parse_box
+
+log = logging.getLogger("smat-track")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of smat-track."""
+    parser = argparse.ArgumentParser(
+        prog="smat-track", description="Track one target with SMAT through a video file or an image folder."
+    )
+    parser.add_argument("--checkpoint", required=True, help="official .pth.tar, state_dict file or .safetensors")
+    parser.add_argument("--input", required=True, help="video file or folder of images (sorted by name)")
+    parser.add_argument("--init", required=True, help="target box on the first frame: x,y,w,h in pixels")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    parser.add_argument("--half", action="store_true", help="fp16 inference (CUDA only)")
+    parser.add_argument("--boxes-out", type=Path, help="write one x,y,w,h line per frame (GOT-10k result format)")
+    parser.add_argument("--video-out", type=Path, help="write the frames with box and score drawn (.mp4 or .avi)")
+    add_logging_argument(parser)
+    return parser
+
+
+def track_sequence(args: argparse.Namespace) -> int:
+    """Run the tracker over the input and write the requested outputs."""
+    source = FrameSource(args.input)
+    init_box = parse_box(args.init)
+    tracker = Tracker.from_checkpoint(args.checkpoint, device=args.device, half=args.half)
+    boxes: list[tuple[float, ...]] = []
+    writer: VideoWriter | None = None
+    elapsed = 0.0
+    try:
+        for index, frame in enumerate(tqdm(source, total=len(source) or None, unit="frame", desc="tracking")):
+            start = time.perf_counter()
+            if index == 0:
+                tracker.initialize(frame, init_box)
+                box, score = tuple(float(v) for v in init_box), None
+            else:
+                result = tracker.track(frame)
+                box, score = result.box, result.score
+                elapsed += time.perf_counter() - start
+            boxes.append(box)
+            if args.video_out is not None:
+                if writer is None:
+                    writer = VideoWriter(args.video_out, source.fps, (frame.shape[1], frame.shape[0]))
+                writer.write(draw_track(frame, box, score, label=f"#{index}"))
+    finally:
+        if writer is not None:
+            writer.close()
+    if args.boxes_out is not None:
+        args.boxes_out.parent.mkdir(parents=True, exist_ok=True)
+        args.boxes_out.write_text("".join(format_box(b) + "\n" for b in boxes))
+    tracked = len(boxes) - 1
+    fps = tracked / elapsed if elapsed > 0 else float("nan")
+    log.info("%d frames, %d tracked at %.1f fps (device %s)", len(boxes), tracked, fps, tracker.device)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point."""
+    return run_cli("smat-track", track_sequence, build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

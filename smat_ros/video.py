@@ -1,0 +1,120 @@
+"""Frames in and out: video files or image folders as RGB frames, box files, rendered result videos."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import cv2
+import numpy as np
+
+from smat_ros.errors import InputError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+class FrameSource:
+    """RGB uint8 frames from a video file or a folder of images (sorted by name)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError(f"input not found: {self.path}")
+        self.images: list[Path] = []
+        if self.path.is_dir():
+            self.images = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not self.images:
+                raise InputError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {self.path}")
+            self.fps = 30.0
+            self.count = len(self.images)
+        else:
+            capture = cv2.VideoCapture(str(self.path))
+            ok = capture.isOpened() and capture.read()[0]
+            self.fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0) or 30.0
+            self.count = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+            capture.release()
+            if not ok:
+                raise InputError(f"cannot read any frame from video {self.path} (empty, corrupt or unsupported)")
+
+    def __len__(self) -> int:
+        """Number of frames (for videos, as the container reports it)."""
+        return self.count
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """Yield HxWx3 uint8 RGB frames."""
+        if self.images:
+            for image_path in self.images:
+                yield read_image(image_path)
+            return
+        capture = cv2.VideoCapture(str(self.path))
+        try:
+            while True:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        finally:
+            capture.release()
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """One image file as an HxWx3 uint8 RGB array."""
+    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise InputError(f"cannot read image {path}")
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    """'x,y,w,h' (commas, tabs or spaces) -> four floats."""
+    parts = [p for p in text.replace(",", " ").replace("\t", " ").split() if p]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"box must be four numbers x,y,w,h, got {text!r}") from None
+    if len(values) != 4:
+        raise InputError(f"box must be four numbers x,y,w,h, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def format_box(box: Sequence[float]) -> str:
+    """One GOT-10k result line: x,y,w,h with 4 decimals."""
+    return ",".join(f"{v:.4f}" for v in box)
+
+
+def draw_track(frame_rgb: np.ndarray, box: Sequence[float] | None, score: float | None, label: str = "") -> np.ndarray:
+    """Copy of ``frame_rgb`` with the box, score and a label drawn (RGB in, RGB out)."""
+    canvas = np.ascontiguousarray(frame_rgb).copy()
+    if box is not None:
+        x, y, w, h = (int(round(v)) for v in box)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), (0, 255, 0), 2)
+    text = " ".join(t for t in (label, f"score {score:.2f}" if score is not None else "") if t)
+    if text:
+        cv2.putText(canvas, text, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(canvas, text, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 0), 1, cv2.LINE_AA)
+    return canvas
+
+
+class VideoWriter:
+    """Writes RGB frames to an mp4 (or any container cv2 supports by suffix)."""
+
+    def __init__(self, path: str | Path, fps: float, size_wh: tuple[int, int]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.suffix.lower() == ".mp4" else "MJPG"))
+        self._writer = cv2.VideoWriter(str(self.path), fourcc, fps, size_wh)
+        if not self._writer.isOpened():
+            raise InputError(f"cannot open video writer for {self.path}")
+
+    def write(self, frame_rgb: np.ndarray) -> None:
+        """Append one RGB frame."""
+        self._writer.write(cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR))
+
+    def close(self) -> None:
+        """Finish the file."""
+        self._writer.release()
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

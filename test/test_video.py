@@ -1,0 +1,50 @@
+"""Frame sources, box parsing and the rendered video writer."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smat_ros.errors import InputError
+from smat_ros.video import FrameSource, VideoWriter, draw_track, format_box, parse_box
+
+
+def test_image_folder_yields_rgb_frames_in_name_order(tmp_path: Path) -> None:
+    import cv2
+
+    for index, colour in enumerate([(255, 0, 0), (0, 0, 255)]):  # BGR on disk
+        cv2.imwrite(str(tmp_path / f"{index:03d}.png"), np.full((8, 10, 3), colour, dtype=np.uint8))
+    frames = list(FrameSource(tmp_path))
+    assert len(frames) == 2 and frames[0].shape == (8, 10, 3)
+    assert tuple(frames[0][0, 0]) == (0, 0, 255) and tuple(frames[1][0, 0]) == (255, 0, 0)
+
+
+def test_video_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "clip.avi"
+    with VideoWriter(path, 10.0, (32, 24)) as writer:
+        for value in (0, 120, 250):
+            writer.write(draw_track(np.full((24, 32, 3), value, dtype=np.uint8), (4, 4, 8, 8), 0.5, "x"))
+    source = FrameSource(path)
+    frames = list(source)
+    assert len(frames) == 3 and frames[0].shape == (24, 32, 3)
+
+
+def test_bad_inputs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        FrameSource(tmp_path / "missing.mp4")
+    with pytest.raises(InputError, match="no images"):
+        FrameSource(tmp_path)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    with pytest.raises(InputError, match="cannot read any frame"):
+        FrameSource(broken)
+
+
+def test_box_text() -> None:
+    assert parse_box("1,2.5,3,4") == (1.0, 2.5, 3.0, 4.0)
+    assert parse_box("1 2 3 4") == (1.0, 2.0, 3.0, 4.0)
+    assert format_box((1, 2, 3, 4.25)) == "1.0000,2.0000,3.0000,4.2500"
+    for text in ("1,2,3", "a,b,c,d"):
+        with pytest.raises(InputError, match="four numbers"):
+            parse_box(text)
