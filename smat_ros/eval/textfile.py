@@ -1,0 +1,77 @@
+"""Numeric text tables (ground truth, result boxes, labels, times) read with errors that name file and line."""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from smat_ros.eval.errors import EvalError
+
+_SEPARATORS = re.compile(r"[,\t ;]+")
+
+
+def _parse_line(path: Path, number: int, line: str, allow_nan: bool) -> list[float]:
+    """Numbers on one line of ``path``; raise EvalError naming file and line on anything else."""
+    values = []
+    for token in _SEPARATORS.split(line.strip()):
+        try:
+            value = float(token)
+        except ValueError:
+            raise EvalError(f"{path}: line {number} is not numeric: {line.strip()!r}") from None
+        if math.isinf(value) or (math.isnan(value) and not allow_nan):
+            raise EvalError(f"{path}: line {number} holds a non-finite value: {line.strip()!r}")
+        values.append(value)
+    return values
+
+
+def read_rows(path: str | Path, columns: int, allow_nan: bool = False) -> np.ndarray:
+    """Read a table of ``columns`` numbers per line as float64 (N, columns); blank lines are errors."""
+    path = Path(path)
+    lines = _read_lines(path)
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            raise EvalError(f"{path}: line {number} is empty")
+        values = _parse_line(path, number, line, allow_nan)
+        if len(values) != columns:
+            raise EvalError(f"{path}: line {number} has {len(values)} values, expected {columns}: {line.strip()!r}")
+        rows.append(values)
+    if not rows:
+        raise EvalError(f"{path}: file is empty")
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), columns)
+
+
+def read_values(path: str | Path, allow_nan: bool = False) -> np.ndarray:
+    """Read every number of a label or time file (one per line or separated on one line) as float64 (N,)."""
+    path = Path(path)
+    values: list[float] = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        if line.strip():
+            values.extend(_parse_line(path, number, line, allow_nan))
+    if not values:
+        raise EvalError(f"{path}: file is empty")
+    return np.asarray(values, dtype=np.float64)
+
+
+def count_rows(path: str | Path) -> int:
+    """Number of non-blank lines of ``path`` (0 when it does not exist)."""
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    return sum(1 for line in path.read_text(errors="replace").splitlines() if line.strip())
+
+
+def _read_lines(path: Path) -> list[str]:
+    """Lines of a text file, with trailing blank lines dropped; EvalError if it is missing or unreadable."""
+    if not path.is_file():
+        raise EvalError(f"{path}: file not found")
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"{path}: cannot read: {exc}") from None
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
