@@ -1,0 +1,67 @@
+"""The node's short history of received frames, ordered by stamp, for frame-accurate targets and catch-up."""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class StampedFrame:
+    """One received frame: its stamp (ns), the message header, the RGB pixels and when it arrived (monotonic ns)."""
+
+    stamp_ns: int
+    header: Any
+    frame: np.ndarray
+    received_ns: int
+
+
+class FrameBuffer:
+    """Frames whose stamps lie within ``span_ns`` of the newest one, oldest first (the newest is always kept).
+
+    Not thread-safe: the node guards it with its lock.
+    """
+
+    def __init__(self, span_ns: int) -> None:
+        self.span_ns = span_ns
+        self._frames: list[StampedFrame] = []
+        self._stamps: list[int] = []
+
+    def __len__(self) -> int:
+        """Number of buffered frames."""
+        return len(self._frames)
+
+    def add(self, frame: StampedFrame) -> None:
+        """Insert ``frame`` in stamp order and forget frames older than the span."""
+        index = bisect.bisect_right(self._stamps, frame.stamp_ns)
+        self._stamps.insert(index, frame.stamp_ns)
+        self._frames.insert(index, frame)
+        self.trim()
+
+    def trim(self) -> None:
+        """Forget frames older than ``span_ns`` before the newest one."""
+        if not self._stamps:
+            return
+        first = bisect.bisect_left(self._stamps, self._stamps[-1] - self.span_ns)
+        del self._stamps[:first], self._frames[:first]
+
+    @property
+    def oldest(self) -> StampedFrame | None:
+        """The frame with the smallest stamp, or None when empty."""
+        return self._frames[0] if self._frames else None
+
+    @property
+    def newest(self) -> StampedFrame | None:
+        """The frame with the largest stamp, or None when empty."""
+        return self._frames[-1] if self._frames else None
+
+    def at_or_before(self, stamp_ns: int) -> StampedFrame | None:
+        """The newest frame whose stamp is <= ``stamp_ns``, or None if all are newer."""
+        index = bisect.bisect_right(self._stamps, stamp_ns)
+        return self._frames[index - 1] if index else None
+
+    def after(self, stamp_ns: int) -> list[StampedFrame]:
+        """Frames whose stamp is > ``stamp_ns``, oldest first."""
+        return self._frames[bisect.bisect_right(self._stamps, stamp_ns) :]

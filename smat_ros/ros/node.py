@@ -1,0 +1,418 @@
+"""The smat_tracker node: camera images in, the SMAT tracker's box out as vision_msgs detections and a status.
+
+Threads: the executor receives images into a :class:`FrameBuffer` and serves the target services; one worker
+thread runs the tracker on the newest frame (older unprocessed ones are dropped and counted). A target names the
+frame it was drawn on by stamp: the tracker initializes on that buffered frame, then tracks the buffered frames
+after it in order (without publishing frames already published) before it resumes with the newest frame.
+Run: ``python -m smat_ros.ros.node --ros-args --params-file config/tracker.yaml -p checkpoint:=weights.pth.tar``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import cv2
+import numpy as np
+import rclpy
+import torch
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.exceptions import ParameterException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.time import Time
+from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Header
+from std_srvs.srv import Trigger
+from vision_msgs.msg import Detection2D, Detection2DArray
+
+from smat_ros import Tracker, TrackResult
+from smat_ros.crop import Box, validate_box
+from smat_ros.errors import InputError, SmatError
+from smat_ros.msg import TrackStatus
+from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
+from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
+from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor
+from smat_ros.srv import SetTarget
+
+STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
+STATE_COLORS = {TrackStatus.TRACKING: (0, 255, 0), TrackStatus.LOST: (255, 64, 0), TrackStatus.IDLE: (255, 255, 0)}
+OUTPUT_QOS = QoSProfile(depth=10)
+LOG_THROTTLE_S = 5.0
+
+
+class StartupError(Exception):
+    """The node cannot start: a bad parameter or an unusable checkpoint."""
+
+
+@dataclasses.dataclass
+class Counters:
+    """Frame counters reported in TrackStatus."""
+
+    received: int = 0
+    processed: int = 0
+    dropped: int = 0
+    rejected: int = 0
+    replayed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One buffered frame taken by the worker; ``replay`` frames are tracked but not published again."""
+
+    frame: StampedFrame
+    replay: bool
+    generation: int
+    tracking: bool
+
+
+def seconds_to_ns(seconds: float) -> int:
+    """Seconds as integer nanoseconds."""
+    return int(round(seconds * 1e9))
+
+
+class TrackerNode(Node):
+    """ROS 2 wrapper of :class:`smat_ros.Tracker`: conversion, buffering, threading, counting, publishing."""
+
+    def __init__(self) -> None:
+        super().__init__("smat_tracker")
+        self.params = self._declare_parameters()
+        self.tracker = self._load_tracker()
+        self._lock = threading.Condition()  # guards everything below except the tracker
+        self._tracker_lock = threading.Lock()  # taken before _lock when both are needed
+        self._buffer = FrameBuffer(seconds_to_ns(self.params.frame_buffer_s))
+        self._counters = Counters()
+        self._state = TrackStatus.IDLE
+        self._track_id = ""
+        self._score = 0.0
+        self._last_error = ""
+        self._frame_id = ""
+        self._cursor_ns = -1  # stamp of the last frame the worker took
+        self._published_ns = -1  # stamp of the last frame whose detections were published
+        self._catchup_until_ns = -1  # after a target on an older frame: replay in order up to this stamp
+        self._generation = 0  # bumped by every target change; results of an older generation are discarded
+        self._stopping = False
+
+        self._detections_pub = self.create_publisher(Detection2DArray, "~/detections", OUTPUT_QOS)
+        self._status_pub = self.create_publisher(TrackStatus, "~/status", OUTPUT_QOS)
+        self._debug_pub = self.create_publisher(Image, "~/debug_image", QoSProfile(depth=2))
+        image_qos = QoSProfile(depth=self.params.queue_depth)
+        if self.params.image_qos == "sensor_data":
+            image_qos.reliability = ReliabilityPolicy.BEST_EFFORT
+        if self.params.use_compressed:
+            self._image_sub = self.create_subscription(CompressedImage, "image/compressed", self._on_compressed, image_qos)
+        else:
+            self._image_sub = self.create_subscription(Image, "image", self._on_image, image_qos)
+        self.create_subscription(Detection2D, "~/init_box", self._on_init_box, OUTPUT_QOS)
+        self.create_service(SetTarget, "~/set_target", self._on_set_target)
+        self.create_service(Trigger, "~/clear_target", self._on_clear_target)
+
+        self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
+        self._worker.start()
+        self.get_logger().info(
+            f"tracking on {self.tracker.device} with {self.params.checkpoint}; images from "
+            f"{self._image_sub.topic_name} ({self.params.image_qos}); set a target with {self.get_name()}/set_target")
+
+    # ---- parameters -------------------------------------------------------------------------------------------
+
+    def _declare_parameters(self) -> NodeParameters:
+        """Declare every parameter with its descriptor and return the checked start-up values."""
+        values = {}
+        for name in FIELDS:
+            try:
+                value = self.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name)).value
+            except ParameterException as exc:
+                raise StartupError(f"parameter {name!r}: {exc}") from None
+            reason = check(name, value)
+            if reason is not None:
+                raise StartupError(reason)
+            values[name] = value
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.add_post_set_parameters_callback(self._on_parameters_set)
+        return NodeParameters(**values)
+
+    def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        """Reject a parameter change with the reason when any value is invalid."""
+        for param in params:
+            reason = check(param.name, param.value)
+            if reason is not None:
+                self.get_logger().warning(f"rejected parameter change: {reason}")
+                return SetParametersResult(successful=False, reason=reason)
+        return SetParametersResult(successful=True)
+
+    def _on_parameters_set(self, params: list[Parameter]) -> None:
+        """Apply accepted parameter changes."""
+        with self._lock:
+            self.params = dataclasses.replace(self.params, **{param.name: param.value for param in params})
+            self._buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
+            self._buffer.trim()
+
+    def _load_tracker(self) -> Tracker:
+        """The tracker with the checkpoint's weights on the configured device."""
+        checkpoint = self.params.checkpoint
+        if not checkpoint:
+            raise StartupError("parameter 'checkpoint' is not set: pass -p checkpoint:=/path/to/weights "
+                               "(.pth.tar, .pth or .safetensors)")
+        if not Path(checkpoint).is_file():
+            raise StartupError(f"checkpoint not found: {checkpoint}")
+        if self.params.torch_threads:
+            torch.set_num_threads(self.params.torch_threads)
+        try:
+            return Tracker.from_checkpoint(checkpoint, device=self.params.device, half=self.params.half)
+        except (SmatError, ValueError, OSError) as exc:
+            raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
+
+    # ---- input ------------------------------------------------------------------------------------------------
+
+    def _on_image(self, msg: Image) -> None:
+        """Buffer a raw image (rejected and counted if invalid or stale)."""
+        self._receive(msg, image_to_rgb)
+
+    def _on_compressed(self, msg: CompressedImage) -> None:
+        """Buffer a jpeg/png image (rejected and counted if invalid or stale)."""
+        self._receive(msg, compressed_to_rgb)
+
+    def _receive(self, msg: Image | CompressedImage, convert) -> None:
+        """Check the stamp, convert to RGB, buffer the frame and wake the worker."""
+        received_ns = time.monotonic_ns()
+        stamp_ns = Time.from_msg(msg.header.stamp).nanoseconds
+        with self._lock:
+            self._counters.received += 1
+            newest = self._buffer.newest
+            last_ns = max(self._published_ns, newest.stamp_ns if newest else -1)
+            if stamp_ns <= last_ns:
+                self._reject(f"image stamp {stamp_ns} ns is not newer than the last frame's ({last_ns} ns): skipped")
+                return
+        try:
+            frame = convert(msg)
+        except InputError as exc:
+            with self._lock:
+                self._reject(f"invalid image: {exc}")
+            return
+        with self._lock:
+            self._frame_id = msg.header.frame_id
+            self._buffer.add(StampedFrame(stamp_ns, msg.header, frame, received_ns))
+            self._lock.notify()
+
+    def _reject(self, reason: str) -> None:
+        """Count a rejected frame and remember why (caller holds the lock)."""
+        self._counters.rejected += 1
+        self._last_error = reason
+        self.get_logger().warning(reason, throttle_duration_sec=LOG_THROTTLE_S)
+
+    # ---- targets ----------------------------------------------------------------------------------------------
+
+    def _on_set_target(self, request: SetTarget.Request, response: SetTarget.Response) -> SetTarget.Response:
+        """Service: start tracking request.bbox on the frame stamped request.header.stamp."""
+        response.success, response.message, response.track_id = self._set_target(request.header, request.bbox)
+        return response
+
+    def _on_init_box(self, msg: Detection2D) -> None:
+        """Topic: start tracking msg.bbox on the frame stamped msg.header.stamp."""
+        self._set_target(msg.header, msg.bbox)
+
+    def _set_target(self, header: Header, bbox) -> tuple[bool, str, str]:
+        """Initialize on the buffered frame named by the stamp; (success, message, track id)."""
+        requested_ns = Time.from_msg(header.stamp).nanoseconds
+        box = bbox_to_box(bbox)
+        with self._tracker_lock:
+            with self._lock:
+                try:
+                    frame = self._target_frame(requested_ns)
+                    validate_box(box, frame.frame.shape)
+                except InputError as exc:
+                    return self._target_failed(str(exc))
+            try:
+                self.tracker.initialize(frame.frame, box)
+            except SmatError as exc:
+                with self._lock:
+                    return self._target_failed(f"tracker initialization failed: {exc}")
+            with self._lock:
+                self._generation += 1
+                self._track_id = uuid.uuid4().hex
+                self._state = TrackStatus.TRACKING
+                self._score = 0.0
+                self._cursor_ns = frame.stamp_ns
+                self._catchup_until_ns = self._buffer.newest.stamp_ns
+                catchup = len(self._buffer.after(frame.stamp_ns))
+                track_id = self._track_id
+                status = self._status(frame.header)
+                self._lock.notify()
+        self._status_pub.publish(status)
+        message = f"tracking {track_id} from the frame stamped {frame.stamp_ns} ns, {catchup} buffered frame(s) after it"
+        self.get_logger().info(message)
+        return True, message, track_id
+
+    def _target_frame(self, requested_ns: int) -> StampedFrame:
+        """The buffered frame a target stamp names (zero: the newest); InputError if there is none (lock held)."""
+        newest, oldest = self._buffer.newest, self._buffer.oldest
+        if newest is None or oldest is None:
+            raise InputError(f"no image received yet on {self._image_sub.topic_name}: cannot set a target")
+        if requested_ns == 0:
+            return newest
+        frame = self._buffer.at_or_before(requested_ns)
+        if frame is None:
+            raise InputError(
+                f"target stamp {requested_ns} ns is older than the oldest buffered frame ({oldest.stamp_ns} ns); "
+                f"frames are kept for frame_buffer_s={self.params.frame_buffer_s} s")
+        return frame
+
+    def _target_failed(self, reason: str) -> tuple[bool, str, str]:
+        """Record and log a rejected target (lock held)."""
+        self._last_error = f"set_target failed: {reason}"
+        self.get_logger().warning(self._last_error)
+        return False, reason, ""
+
+    def _on_clear_target(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
+        """Service: forget the target; the node goes IDLE."""
+        with self._tracker_lock:
+            self.tracker.reset()
+            with self._lock:
+                had_target = self._state != TrackStatus.IDLE
+                self._generation += 1
+                self._state = TrackStatus.IDLE
+                self._track_id = ""
+                self._score = 0.0
+                self._catchup_until_ns = -1
+                self._cursor_ns = max(self._cursor_ns, self._published_ns)
+                header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
+                status = self._status(header)
+        self._status_pub.publish(status)
+        response.success = True
+        response.message = "target cleared" if had_target else "no target was set"
+        return response
+
+    # ---- worker -----------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Worker loop: take the next frame, track it, publish."""
+        while True:
+            with self._lock:
+                job = self._next_job()
+                while job is None and not self._stopping:
+                    self._lock.wait()
+                    job = self._next_job()
+                if self._stopping:
+                    return
+            self._process(job)
+
+    def _next_job(self) -> Job | None:
+        """The next frame to process: in order while catching up, else the newest (lock held)."""
+        pending = self._buffer.after(self._cursor_ns)
+        if not pending:
+            return None
+        if self._cursor_ns < self._catchup_until_ns:
+            frame = pending[0]
+        else:
+            frame = pending[-1]
+            self._counters.dropped += len(pending) - 1
+        self._cursor_ns = frame.stamp_ns
+        return Job(frame, frame.stamp_ns <= self._published_ns, self._generation, self._state != TrackStatus.IDLE)
+
+    def _process(self, job: Job) -> None:
+        """Track one frame and publish detections, status and (when watched) the debug image."""
+        result, error, elapsed = None, "", 0.0
+        if job.tracking:
+            with self._tracker_lock:
+                if job.generation != self._generation:
+                    return
+                start = time.perf_counter()
+                try:
+                    result = self.tracker.track(job.frame.frame)
+                except SmatError as exc:
+                    error = f"tracking failed: {exc}"
+                elapsed = time.perf_counter() - start
+        with self._lock:
+            if job.generation != self._generation:
+                if not job.replay:
+                    self._counters.dropped += 1
+                return
+            if job.replay:
+                self._counters.replayed += 1
+                return
+            box, state = self._update_state(result, error)
+            self._published_ns = job.frame.stamp_ns
+            self._counters.processed += 1
+            detections = detection_array(job.frame.header, box if state == TrackStatus.TRACKING else None,
+                                         self._score, self._track_id)
+            latency_ms = (time.monotonic_ns() - job.frame.received_ns) / 1e6
+            status = self._status(job.frame.header, elapsed * 1e3, latency_ms)
+            debug = self.params.publish_debug_image
+            score = self._score
+        self._detections_pub.publish(detections)
+        self._status_pub.publish(status)
+        if debug and self._debug_pub.get_subscription_count() > 0:
+            self._debug_pub.publish(rgb_to_image(render_debug(job.frame.frame, box, state, score), job.frame.header))
+
+    def _update_state(self, result: TrackResult | None, error: str) -> tuple[Box | None, int]:
+        """Apply one tracking result (or error) to state and score; the box to draw (lock held)."""
+        if error:
+            self._last_error = error
+            self.get_logger().error(error, throttle_duration_sec=LOG_THROTTLE_S)
+            self._state, self._score = TrackStatus.LOST, 0.0
+            return None, self._state
+        if result is None:
+            return None, self._state
+        self._score = result.score
+        lost = result.score < self.params.lost_score_threshold
+        self._state = TrackStatus.LOST if lost else TrackStatus.TRACKING
+        return result.box, self._state
+
+    def _status(self, header: Header, processing_ms: float = 0.0, latency_ms: float = 0.0) -> TrackStatus:
+        """The current TrackStatus with ``header`` (lock held)."""
+        counters = self._counters
+        return TrackStatus(
+            header=header, state=self._state, track_id=self._track_id, score=float(self._score),
+            frames_received=counters.received, frames_processed=counters.processed,
+            frames_dropped=counters.dropped, frames_rejected=counters.rejected, frames_replayed=counters.replayed,
+            processing_ms=float(processing_ms), latency_ms=float(latency_ms), last_error=self._last_error,
+        )
+
+    def close(self) -> None:
+        """Stop the worker thread."""
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        self._worker.join()
+
+
+def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float) -> np.ndarray:
+    """Copy of ``frame`` with the box, the state and the score drawn on it."""
+    image = np.ascontiguousarray(frame).copy()
+    color = STATE_COLORS[state]
+    if box is not None:
+        x, y, w, h = box
+        cv2.rectangle(image, (round(x), round(y)), (round(x + w), round(y + h)), color, 2)
+    cv2.putText(image, f"{STATE_NAMES[state]} {score:.2f}", (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, color, 2)
+    return image
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the smat_tracker node until shutdown; 1 when it cannot start."""
+    rclpy.init(args=args)
+    try:
+        node = TrackerNode()
+    except StartupError as exc:
+        rclpy.logging.get_logger("smat_tracker").fatal(str(exc))
+        rclpy.try_shutdown()
+        return 1
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.close()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

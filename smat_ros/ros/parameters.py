@@ -1,0 +1,87 @@
+"""The smat_tracker node's parameters: one typed dataclass holding defaults, descriptions, ranges and checks.
+
+The node declares its ROS parameters from :class:`NodeParameters`, and ``config/tracker.yaml`` repeats these
+defaults (a test keeps the two equal).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, ParameterType
+
+DEVICE_PATTERN = re.compile(r"auto|cpu|cuda(:\d+)?")
+IMAGE_QOS_CHOICES = ("sensor_data", "reliable")
+
+
+def _param(default: Any, description: str, *, dynamic: bool = False, low: float | None = None,
+           high: float | None = None, choices: tuple[str, ...] = ()) -> Any:
+    """A dataclass field carrying the ROS descriptor's facts in its metadata."""
+    metadata = {"description": description, "dynamic": dynamic, "range": (low, high), "choices": choices}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeParameters:
+    """Values of the node's parameters (dynamic ones may change at run time, the rest are read-only)."""
+
+    checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors (required)")
+    device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
+    half: bool = _param(False, "fp16 inference (CUDA only)")
+    torch_threads: int = _param(0, "CPU threads torch may use (0: torch's default)", low=0, high=256)
+    image_qos: str = _param("sensor_data", "QoS of the image subscription: sensor_data (best effort) or reliable",
+                            choices=IMAGE_QOS_CHOICES)
+    use_compressed: bool = _param(False, "subscribe to image/compressed (jpeg/png) instead of image")
+    queue_depth: int = _param(5, "depth of the image subscription queue", low=1, high=100)
+    lost_score_threshold: float = _param(
+        0.25, "below this tracker score the state is LOST and detections are empty", dynamic=True, low=0.0, high=1.0)
+    frame_buffer_s: float = _param(
+        1.0, "seconds of frames kept so that a target can name an earlier frame by stamp", dynamic=True,
+        low=0.0, high=30.0)
+    publish_debug_image: bool = _param(
+        True, "render ~/debug_image (only while it has a subscriber)", dynamic=True)
+
+
+FIELDS = {field.name: field for field in dataclasses.fields(NodeParameters)}
+DEFAULTS = NodeParameters()
+_ROS_TYPES = {bool: ParameterType.PARAMETER_BOOL, int: ParameterType.PARAMETER_INTEGER,
+              float: ParameterType.PARAMETER_DOUBLE, str: ParameterType.PARAMETER_STRING}
+
+
+def descriptor(name: str) -> ParameterDescriptor:
+    """The ROS ParameterDescriptor (type, description, range, read-only) of parameter ``name``."""
+    field = FIELDS[name]
+    kind = type(getattr(DEFAULTS, name))
+    meta = field.metadata
+    text = meta["description"] + (f" (one of: {', '.join(meta['choices'])})" if meta["choices"] else "")
+    result = ParameterDescriptor(name=name, type=_ROS_TYPES[kind], description=text, read_only=not meta["dynamic"])
+    low, high = meta["range"]
+    if low is not None and kind is float:
+        result.floating_point_range = [FloatingPointRange(from_value=float(low), to_value=float(high), step=0.0)]
+    elif low is not None and kind is int:
+        result.integer_range = [IntegerRange(from_value=int(low), to_value=int(high), step=1)]
+    return result
+
+
+def check(name: str, value: Any) -> str | None:
+    """Why ``value`` is not acceptable for parameter ``name``, or None if it is."""
+    if name not in FIELDS:
+        return f"unknown parameter {name!r}"
+    kind = type(getattr(DEFAULTS, name))
+    if type(value) is not kind:
+        return f"parameter {name!r} must be of type {kind.__name__}, got {type(value).__name__} {value!r}"
+    meta = FIELDS[name].metadata
+    low, high = meta["range"]
+    if low is not None and not low <= value <= high:
+        return f"parameter {name!r} must be in [{low}, {high}], got {value}"
+    if meta["choices"] and value not in meta["choices"]:
+        return f"parameter {name!r} must be one of {', '.join(meta['choices'])}, got {value!r}"
+    if name == "device" and not DEVICE_PATTERN.fullmatch(value):
+        return f"parameter 'device' must be auto, cpu, cuda or cuda:N, got {value!r}"
+    return None
+
+
+def is_dynamic(name: str) -> bool:
+    """Whether parameter ``name`` may change while the node runs."""
+    return bool(FIELDS[name].metadata["dynamic"])

@@ -1,0 +1,147 @@
+"""The video_source node: plays a video file or an image folder as ``image`` (+ ``camera_info``) for demos and replay.
+
+Real time (``rate_hz``, default the source's frame rate) or, with ``sync_topic`` set to a Detection2DArray topic
+such as ``/smat_tracker/detections``, one frame per processed frame: the next frame goes out once detections
+stamped like the last one arrive (or after ``sync_timeout_s``). Frames carry increasing stamps from the node's clock.
+Run: ``python -m smat_ros.ros.video_source --ros-args -p source:=test/fixtures/vtest_person/img``.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import rclpy
+from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
+from rclpy.exceptions import ParameterException
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import QoSProfile
+from rclpy.time import Time
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from std_msgs.msg import Header
+from vision_msgs.msg import Detection2DArray
+
+from smat_ros.errors import InputError
+from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_compressed, rgb_to_image
+from smat_ros.video import FrameSource
+
+
+class SourceError(Exception):
+    """The video source cannot start: bad parameter or unreadable input."""
+
+
+def _descriptor(description: str, low: float | None = None, high: float | None = None) -> ParameterDescriptor:
+    """Read-only parameter descriptor, with a floating-point range when bounds are given."""
+    result = ParameterDescriptor(description=description, read_only=True)
+    if low is not None:
+        result.floating_point_range = [FloatingPointRange(from_value=low, to_value=high, step=0.0)]
+    return result
+
+
+class VideoSource(Node):
+    """Publishes the frames of a video file or image folder."""
+
+    def __init__(self) -> None:
+        super().__init__("video_source")
+        try:
+            self.source = self.declare_parameter("source", "", _descriptor("video file or folder of images")).value
+            self.rate_hz = self.declare_parameter(
+                "rate_hz", 0.0, _descriptor("frames per second (0: the source's rate)", 0.0, 1000.0)).value
+            self.loop = self.declare_parameter("loop", False, _descriptor("start again at the end")).value
+            self.frame_id = self.declare_parameter("frame_id", "camera", _descriptor("header.frame_id")).value
+            self.encoding = self.declare_parameter("encoding", "bgr8", _descriptor("rgb8 or bgr8")).value
+            self.compressed = self.declare_parameter(
+                "publish_compressed", False, _descriptor("also publish image/compressed (jpeg)")).value
+            self.sync_topic = self.declare_parameter(
+                "sync_topic", "", _descriptor("Detection2DArray topic to wait for after each frame ('': real time)")
+            ).value
+            self.sync_timeout_s = self.declare_parameter(
+                "sync_timeout_s", 10.0, _descriptor("longest wait for sync_topic", 0.0, 3600.0)).value
+        except ParameterException as exc:
+            raise SourceError(f"bad parameter: {exc}") from None
+        if self.encoding not in PUBLISH_ENCODINGS:
+            raise SourceError(f"parameter 'encoding' must be one of {', '.join(PUBLISH_ENCODINGS)}, got {self.encoding!r}")
+        if not self.source:
+            raise SourceError("parameter 'source' is not set: pass -p source:=/path/to/video_or_folder")
+        try:
+            self.frames = FrameSource(self.source)
+        except InputError as exc:
+            raise SourceError(str(exc)) from None
+        self.period_s = 1.0 / (self.rate_hz or self.frames.fps)
+        qos = QoSProfile(depth=5)
+        self.image_pub = self.create_publisher(Image, "image", qos)
+        self.info_pub = self.create_publisher(CameraInfo, "camera_info", qos)
+        self.compressed_pub = self.create_publisher(CompressedImage, "image/compressed", qos) if self.compressed else None
+        self._acked_ns = -1
+        if self.sync_topic:
+            self.create_subscription(Detection2DArray, self.sync_topic, self._on_sync, QoSProfile(depth=10))
+
+    def _on_sync(self, msg: Detection2DArray) -> None:
+        """Remember the stamp of the newest detections."""
+        self._acked_ns = max(self._acked_ns, Time.from_msg(msg.header.stamp).nanoseconds)
+
+    def _wait(self, done, timeout_s: float) -> bool:
+        """Spin until ``done()`` or the timeout; whether it was done."""
+        deadline = time.monotonic() + timeout_s
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            rclpy.spin_once(self, timeout_sec=min(remaining, 0.05))
+        return True
+
+    def play(self) -> int:
+        """Publish every frame (again and again with ``loop``); the number published."""
+        self.get_logger().info(f"waiting for a subscriber on {self.image_pub.topic_name}")
+        self._wait(lambda: self.image_pub.get_subscription_count() > 0
+                   or (self.compressed_pub is not None and self.compressed_pub.get_subscription_count() > 0), 3600.0)
+        if self.sync_topic:
+            self._wait(lambda: self.count_publishers(self.sync_topic) > 0, 3600.0)
+        self.get_logger().info(f"playing {self.source} ({len(self.frames)} frames)")
+        published = 0
+        next_time = time.monotonic()
+        while True:
+            for frame in self.frames:
+                stamp = self.get_clock().now()
+                self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.frame_id))
+                published += 1
+                if self.sync_topic:
+                    if not self._wait(lambda: self._acked_ns >= stamp.nanoseconds, self.sync_timeout_s):
+                        self.get_logger().warning(f"no detections for frame {published} within {self.sync_timeout_s} s")
+                else:
+                    next_time += self.period_s
+                    self._wait(lambda: time.monotonic() >= next_time, max(0.0, next_time - time.monotonic()))
+            if not self.loop:
+                return published
+
+    def _publish(self, frame, header: Header) -> None:
+        """Publish one RGB frame as image, camera_info and (optionally) image/compressed."""
+        height, width = frame.shape[:2]
+        self.image_pub.publish(rgb_to_image(frame, header, self.encoding))
+        self.info_pub.publish(CameraInfo(header=header, height=height, width=width))
+        if self.compressed_pub is not None:
+            self.compressed_pub.publish(rgb_to_compressed(frame, header))
+
+
+def main(args: list[str] | None = None) -> int:
+    """Play the source once (or forever with loop); 1 when it cannot start."""
+    rclpy.init(args=args)
+    try:
+        node = VideoSource()
+    except SourceError as exc:
+        rclpy.logging.get_logger("video_source").fatal(str(exc))
+        rclpy.try_shutdown()
+        return 1
+    try:
+        count = node.play()
+        node.get_logger().info(f"published {count} frames")
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
