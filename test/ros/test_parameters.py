@@ -1,0 +1,59 @@
+"""The node's parameter table: YAML defaults, descriptors and checks."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from rcl_interfaces.msg import ParameterType
+
+from smat_ros.ros.parameters import DEFAULTS, FIELDS, check, descriptor, is_dynamic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_tracker_yaml_lists_every_parameter_with_its_default():
+    data = yaml.safe_load((ROOT / "config" / "tracker.yaml").read_text())
+    assert list(data) == ["/**"]
+    assert data["/**"]["ros__parameters"] == dataclasses.asdict(DEFAULTS)
+
+
+def test_defaults_pass_their_own_checks():
+    for name in FIELDS:
+        assert check(name, getattr(DEFAULTS, name)) is None, name
+
+
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("lost_score_threshold", "high", "must be of type float"),
+        ("lost_score_threshold", 1, "must be of type float"),
+        ("lost_score_threshold", 1.5, r"must be in \[0.0, 1.0\]"),
+        ("frame_buffer_s", -0.1, "must be in"),
+        ("queue_depth", 0, "must be in"),
+        ("publish_debug_image", 1, "must be of type bool"),
+        ("image_qos", "fast", "must be one of sensor_data, reliable"),
+        ("device", "gpu", "auto, cpu, cuda or cuda:N"),
+        ("no_such_thing", 1, "unknown parameter"),
+    ],
+)
+def test_invalid_values_are_rejected_with_a_reason(name, value, words):
+    reason = check(name, value)
+    assert reason is not None
+    assert re.search(words, reason), reason
+
+
+def test_descriptors_carry_type_range_and_read_only():
+    threshold = descriptor("lost_score_threshold")
+    assert threshold.type == ParameterType.PARAMETER_DOUBLE and not threshold.read_only
+    assert (threshold.floating_point_range[0].from_value, threshold.floating_point_range[0].to_value) == (0.0, 1.0)
+    depth = descriptor("queue_depth")
+    assert depth.type == ParameterType.PARAMETER_INTEGER and depth.read_only
+    assert depth.integer_range[0].from_value == 1
+    checkpoint = descriptor("checkpoint")
+    assert checkpoint.type == ParameterType.PARAMETER_STRING and checkpoint.read_only and checkpoint.description
+    assert "sensor_data" in descriptor("image_qos").description
+    assert {name for name in FIELDS if is_dynamic(name)} == {"lost_score_threshold", "frame_buffer_s",
+                                                             "publish_debug_image"}
