@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Produce the demo weights: prepare offline training data, then train SMAT on it with config/train_demo.yaml.
+
+Data (nothing is downloaded by this script; nothing comes from vtest.avi):
+  * still images given with --images (folders searched recursively; files whose name contains "vtest" are
+    refused), e.g. scikit-image's bundled data images and the opencv-doc sample images:
+        pip download --no-deps scikit-image && unzip -o scikit_image-*.whl 'skimage/data/*' -d skimage_wheel
+        apt-get download opencv-doc && dpkg-deb -x opencv-doc_*.deb opencv_doc
+  * <work>/synthetic/train: synthetic GOT-10k-layout sequences whose objects and backgrounds are cut from those
+    images (and procedural textures); <work>/synthetic/test: a held-out set with another seed (for AO);
+  * <work>/stills: the images as a COCO-format "instances" set with random boxes (static pairs, as COCO).
+
+Then it runs the normal training loop (same as ``smat-train --config config/train_demo.yaml --data-root <work>``)
+with one thread, writing to --output. Stop it at any time: every epoch leaves a checkpoint, and --resume goes on.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from smat_ros.config import load_yaml
+from smat_ros.train.config import TrainConfig
+from smat_ros.train.loop import train
+from smat_ros.train.synthetic import SyntheticConfig, write_got10k
+
+REPO = Path(__file__).resolve().parent.parent
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+MIN_IMAGE_SIDE = 96
+STILL_BOXES_PER_IMAGE = 6
+
+
+def collect_images(folders: list[Path]) -> list[Path]:
+    """Still image files under ``folders`` (recursive), never anything from vtest."""
+    files = sorted(p for folder in folders for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    return [p for p in files if "vtest" not in p.name.lower()]
+
+
+def load_rgb(path: Path, max_side: int = 640) -> np.ndarray | None:
+    """An image as RGB uint8, shrunk to ``max_side``; None if unreadable, tiny or flat."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None or min(image.shape[:2]) < MIN_IMAGE_SIDE or image.std() < 8:
+        return None
+    scale = max_side / max(image.shape[:2])
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def write_stills(root: Path, images: list[np.ndarray], names: list[str], seed: int) -> int:
+    """COCO-format set of the still images with random boxes (>50 px sides); returns the box count."""
+    rng = np.random.default_rng(seed)
+    image_dir = root / "images" / "train2017"
+    image_dir.mkdir(parents=True, exist_ok=True)
+    entries, annotations = [], []
+    for image_id, (image, name) in enumerate(zip(images, names), 1):
+        file_name = f"{image_id:05d}_{Path(name).stem}.jpg"
+        cv2.imwrite(str(image_dir / file_name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        height, width = image.shape[:2]
+        entries.append({"id": image_id, "file_name": file_name, "width": width, "height": height})
+        for _ in range(STILL_BOXES_PER_IMAGE):
+            side = rng.uniform(52, max(53, 0.45 * min(width, height)))
+            aspect = float(np.exp(rng.uniform(-0.7, 0.7)))
+            w = float(min(width - 2, max(51, side * np.sqrt(aspect))))
+            h = float(min(height - 2, max(51, side / np.sqrt(aspect))))
+            x, y = rng.uniform(0, width - w), rng.uniform(0, height - h)
+            annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": 1,
+                                "bbox": [x, y, w, h], "iscrowd": 0, "area": w * h})
+    anno_dir = root / "annotations"
+    anno_dir.mkdir(parents=True, exist_ok=True)
+    (anno_dir / "instances_train2017.json").write_text(json.dumps(
+        {"images": entries, "annotations": annotations, "categories": [{"id": 1, "name": "region"}]}))
+    return len(annotations)
+
+
+def prepare(work: Path, image_folders: list[Path], train_sequences: int, test_sequences: int) -> None:
+    """Write the synthetic train/test sequences and the stills set under ``work`` (skipped if present)."""
+    if (work / "synthetic" / "train" / "list.txt").is_file():
+        logging.info("data already prepared in %s", work)
+        return
+    paths = collect_images(image_folders)
+    loaded = [(p, load_rgb(p)) for p in paths]
+    images = [(p, im) for p, im in loaded if im is not None]
+    if not images:
+        raise SystemExit(f"error: no usable still images under {', '.join(map(str, image_folders))}")
+    logging.info("%d still images (of %d files)", len(images), len(paths))
+    (work / "sources.txt").parent.mkdir(parents=True, exist_ok=True)
+    (work / "sources.txt").write_text("\n".join(str(p) for p, _ in images) + "\n")
+    sources = [im for _, im in images]
+    sequence = SyntheticConfig(sequences=train_sequences, frames=40, width=384, height=288, min_object=24,
+                               max_object=110, distractors=3, max_speed=7.0)
+    write_got10k(work / "synthetic" / "train", sequence, seed=1, sources=sources)
+    held_out = SyntheticConfig(sequences=test_sequences, frames=60, width=384, height=288, min_object=24,
+                               max_object=110, distractors=3, max_speed=7.0)
+    write_got10k(work / "synthetic" / "test", held_out, seed=2, sources=sources, prefix="TEST")
+    boxes = write_stills(work / "stills", sources, [str(p) for p, _ in images], seed=3)
+    logging.info("wrote %d + %d synthetic sequences and %d still boxes", train_sequences, test_sequences, boxes)
+
+
+def main() -> int:
+    """Parse arguments, prepare the data, train."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=Path, nargs="+", required=True, help="folders of still images")
+    parser.add_argument("--work", type=Path, required=True, help="folder for the generated training data")
+    parser.add_argument("--output", type=Path, required=True, help="training output folder")
+    parser.add_argument("--config", type=Path, default=REPO / "config" / "train_demo.yaml")
+    parser.add_argument("--train-sequences", type=int, default=400)
+    parser.add_argument("--test-sequences", type=int, default=30)
+    parser.add_argument("--resume", action="store_true", help="continue the run in --output")
+    parser.add_argument("--prepare-only", action="store_true", help="write the data and stop")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    torch.set_num_threads(1)
+    for folder in args.images:
+        if not folder.is_dir():
+            print(f"error: --images folder not found: {folder}", file=sys.stderr)
+            return 2
+    prepare(args.work, args.images, args.train_sequences, args.test_sequences)
+    if args.prepare_only:
+        return 0
+    result = train(load_yaml(TrainConfig, args.config), args.work, args.output, device="cpu", resume=args.resume)
+    logging.info("finished at epoch %d, step %d: %s", result.epoch, result.step, result.last_checkpoint)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training pipeline of SMAT: datasets, pair sampling, augmentation, targets, losses and the training loop."""
