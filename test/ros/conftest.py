@@ -1,0 +1,244 @@
+"""Helpers for the DDS tests: the node as its own process, a driver node in this process, library reference boxes.
+
+Every node process gets its own ROS_DOMAIN_ID; all traffic stays on loopback through config/fastdds_localhost.xml
+(16 MiB shared-memory segment so that full frames arrive), loaded by this process and by the node.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import rclpy
+import yaml
+from rcl_interfaces.msg import Parameter as ParameterMsg
+from rcl_interfaces.srv import SetParameters
+from rclpy.context import Context
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile
+from rclpy.time import Time
+from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Header
+from std_srvs.srv import Trigger
+from vision_msgs.msg import Detection2D, Detection2DArray
+
+from smat_ros import Tracker
+from smat_ros.msg import TrackStatus
+from smat_ros.ros.conversions import bbox_to_box, box_to_bbox, rgb_to_compressed, rgb_to_image
+from smat_ros.srv import SetTarget
+
+ROOT = Path(__file__).resolve().parents[2]
+INIT_BOX = tuple(float(v) for v in (ROOT / "test" / "fixtures" / "vtest_person" / "init.txt").read_text().split(","))
+PROFILE = ROOT / "config" / "fastdds_localhost.xml"
+FRAME_PERIOD_NS = 100_000_000  # synthetic stamps 0.1 s apart, like the 10 fps source video
+TIMEOUT_S = 60.0
+_DOMAIN_IDS = itertools.count(os.getpid() % 50)
+
+
+def next_domain_id() -> int:
+    """A ROS_DOMAIN_ID in 1..100 not used before by this test run."""
+    return next(_DOMAIN_IDS) % 100 + 1
+
+
+def stamp_of(index: int, base_s: int = 1000) -> int:
+    """Synthetic stamp (ns) of frame ``index``."""
+    return base_s * 1_000_000_000 + index * FRAME_PERIOD_NS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dds_profile():
+    """Load the loopback large-data Fast DDS profile in this process (read at the first participant)."""
+    previous = os.environ.get("FASTRTPS_DEFAULT_PROFILES_FILE")
+    os.environ["FASTRTPS_DEFAULT_PROFILES_FILE"] = str(PROFILE)
+    yield
+    if previous is None:
+        os.environ.pop("FASTRTPS_DEFAULT_PROFILES_FILE")
+    else:
+        os.environ["FASTRTPS_DEFAULT_PROFILES_FILE"] = previous
+
+
+@pytest.fixture(scope="session")
+def library_boxes(checkpoint_path: Path) -> Callable[..., list[tuple[float, ...]]]:
+    """reference(frames, init_index, box, last) -> the library's boxes for frames init_index+1..last."""
+    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu")
+
+    def reference(sequence: list[np.ndarray], init_index: int, box: tuple[float, ...], last: int):
+        tracker.initialize(sequence[init_index], box)
+        return [tracker.track(frame).box for frame in sequence[init_index + 1 : last + 1]]
+
+    return reference
+
+
+def node_env(domain_id: int) -> dict[str, str]:
+    """Environment of a child ROS process: its own domain and the loopback profile."""
+    return dict(os.environ, ROS_DOMAIN_ID=str(domain_id), FASTRTPS_DEFAULT_PROFILES_FILE=str(PROFILE))
+
+
+def run_module(module: str, ros_args: list[str], domain_id: int, log_path: Path) -> subprocess.Popen:
+    """Start ``python -m module --ros-args ...`` with this venv's interpreter, output to ``log_path``."""
+    log = open(log_path, "w")
+    return subprocess.Popen([sys.executable, "-m", module, "--ros-args", *ros_args], cwd=ROOT,
+                            env=node_env(domain_id), stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGINT, then SIGKILL after 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Driver:
+    """A node in the test process that feeds the tracker node and records what it publishes."""
+
+    def __init__(self, domain_id: int, node_name: str = "/smat_tracker") -> None:
+        self.context = Context()
+        rclpy.init(context=self.context, domain_id=domain_id)
+        self.node = Node("test_driver", context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        qos = QoSProfile(depth=10)
+        self.image_pub = self.node.create_publisher(Image, "image", qos)
+        self.compressed_pub = self.node.create_publisher(CompressedImage, "image/compressed", qos)
+        self.init_box_pub = self.node.create_publisher(Detection2D, f"{node_name}/init_box", qos)
+        self.detections: dict[int, Detection2DArray] = {}
+        self.statuses: list[TrackStatus] = []
+        self.debug_images: dict[int, Image] = {}
+        self.node.create_subscription(Detection2DArray, f"{node_name}/detections", self._on_detections, qos)
+        self.node.create_subscription(TrackStatus, f"{node_name}/status", self.statuses.append, qos)
+        self.debug_sub = None
+        self.node_name = node_name
+        self.set_target_client = self.node.create_client(SetTarget, f"{node_name}/set_target")
+        self.clear_client = self.node.create_client(Trigger, f"{node_name}/clear_target")
+        self.parameters_client = self.node.create_client(SetParameters, f"{node_name}/set_parameters")
+
+    def _on_detections(self, msg: Detection2DArray) -> None:
+        """Record detections by stamp."""
+        self.detections[Time.from_msg(msg.header.stamp).nanoseconds] = msg
+
+    def spin_until(self, condition: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> bool:
+        """Spin until ``condition()``; whether it became true in time."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            self.executor.spin_once(timeout_sec=0.02)
+        return True
+
+    def wait_ready(self, process: subprocess.Popen, compressed: bool = False) -> None:
+        """Wait until the node's services and topics are matched with ours (fails if the node died)."""
+        image_pub = self.compressed_pub if compressed else self.image_pub
+        ready = self.spin_until(lambda: process.poll() is not None or (
+            image_pub.get_subscription_count() > 0
+            and self.node.count_publishers(f"{self.node_name}/detections") > 0
+            and self.set_target_client.service_is_ready() and self.clear_client.service_is_ready()
+            and self.parameters_client.service_is_ready()), 120.0)
+        assert ready and process.poll() is None, "tracker node did not come up"
+
+    def header(self, stamp_ns: int) -> Header:
+        """Header with ``stamp_ns`` and frame_id 'camera'."""
+        return Header(stamp=Time(nanoseconds=stamp_ns).to_msg(), frame_id="camera")
+
+    def publish(self, frame: np.ndarray, stamp_ns: int, encoding: str = "bgr8") -> Header:
+        """Publish one frame as Image (or CompressedImage jpeg when encoding == 'jpeg'); its header."""
+        header = self.header(stamp_ns)
+        if encoding == "jpeg":
+            self.compressed_pub.publish(rgb_to_compressed(frame, header, "jpeg"))
+        else:
+            self.image_pub.publish(rgb_to_image(frame, header, encoding))
+        return header
+
+    def step(self, frame: np.ndarray, stamp_ns: int, encoding: str = "bgr8") -> Detection2DArray:
+        """Publish a frame and return the detections the node publishes for it."""
+        header = self.publish(frame, stamp_ns, encoding)
+        assert self.spin_until(lambda: stamp_ns in self.detections), f"no detections for stamp {stamp_ns}"
+        detections = self.detections[stamp_ns]
+        assert detections.header == header
+        assert self.spin_until(lambda: self.status_for(stamp_ns) is not None), f"no status for stamp {stamp_ns}"
+        return detections
+
+    def status_for(self, stamp_ns: int) -> TrackStatus | None:
+        """The status published for the frame stamped ``stamp_ns``, if any."""
+        for status in reversed(self.statuses):
+            if Time.from_msg(status.header.stamp).nanoseconds == stamp_ns:
+                return status
+        return None
+
+    def call(self, client, request) -> Any:
+        """Call a service and wait for the response."""
+        future = client.call_async(request)
+        assert self.spin_until(future.done), f"no response from {client.srv_name}"
+        return future.result()
+
+    def set_target(self, stamp_ns: int, box: tuple[float, ...]) -> SetTarget.Response:
+        """Call ~/set_target with a box (x, y, w, h) on the frame stamped ``stamp_ns``."""
+        request = SetTarget.Request(bbox=box_to_bbox(box))
+        request.header.stamp = Time(nanoseconds=stamp_ns).to_msg()
+        return self.call(self.set_target_client, request)
+
+    def clear(self) -> Trigger.Response:
+        """Call ~/clear_target."""
+        return self.call(self.clear_client, Trigger.Request())
+
+    def set_parameter(self, name: str, value: Any) -> Any:
+        """Set one parameter of the node through its service; the SetParametersResult."""
+        message: ParameterMsg = Parameter(name, value=value).to_parameter_msg()
+        return self.call(self.parameters_client, SetParameters.Request(parameters=[message])).results[0]
+
+    def subscribe_debug(self) -> None:
+        """Start recording ~/debug_image."""
+        self.debug_sub = self.node.create_subscription(
+            Image, f"{self.node_name}/debug_image",
+            lambda msg: self.debug_images.__setitem__(Time.from_msg(msg.header.stamp).nanoseconds, msg),
+            QoSProfile(depth=10))
+
+    def close(self) -> None:
+        """Destroy the driver node and its context."""
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+
+
+def boxes_of(detections: Detection2DArray) -> list[tuple[float, float, float, float]]:
+    """(x, y, w, h) of every detection."""
+    return [bbox_to_box(detection.bbox) for detection in detections.detections]
+
+
+def launch_node(params: dict[str, Any], workdir: Path, compressed: bool = False) -> tuple[subprocess.Popen, Driver]:
+    """The tracker node started with ``params`` (written to a YAML params file) and a driver connected to it."""
+    params_file = workdir / "params.yaml"
+    params_file.write_text(yaml.safe_dump({"/**": {"ros__parameters": params}}))
+    domain_id = next_domain_id()
+    log_path = workdir / "node.log"
+    process = run_module("smat_ros.ros.node", ["--params-file", str(params_file)], domain_id, log_path)
+    driver = Driver(domain_id)
+    try:
+        driver.wait_ready(process, compressed)
+    except AssertionError:
+        driver.close()
+        stop(process)
+        raise AssertionError(f"tracker node did not come up; its log:\n{log_path.read_text()}") from None
+    return process, driver
+
+
+@pytest.fixture(scope="session")
+def ros() -> types.SimpleNamespace:
+    """The helpers above for test modules (which cannot import this conftest under --import-mode=importlib)."""
+    return types.SimpleNamespace(
+        launch_node=launch_node, run_module=run_module, stop=stop, next_domain_id=next_domain_id,
+        stamp_of=stamp_of, boxes_of=boxes_of, init_box=INIT_BOX, root=ROOT, TrackStatus=TrackStatus,
+    )
