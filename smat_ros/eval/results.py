@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
-from typing import Sequence as Seq
-
 import numpy as np
 
 from smat_ros.eval.errors import EvalError
@@ -90,20 +88,30 @@ def read_times(results: Path, family: str, sequence: str) -> np.ndarray:
     return read_values(path, allow_nan=True)
 
 
-def pack_submission(results: Path, family: str, sequences: Seq[str]) -> Path | None:
-    """Zip the results of ``sequences`` for the GOT-10k or TrackingNet server; None for local benchmarks."""
+def _submission_files(results: Path, family: str) -> list[Path]:
+    """Every finished result file in ``results`` that belongs in the server zip of ``family``."""
+    if family == "got10k":
+        return sorted(p for p in results.glob("*/*.txt")
+                      if p.name in (f"{p.parent.name}_001.txt", f"{p.parent.name}_time.txt"))
+    return sorted(results.glob("*.txt"))
+
+
+def pack_submission(results: Path, family: str, refresh: bool = True) -> Path | None:
+    """Zip every result in ``results`` for the GOT-10k or TrackingNet server (None for local benchmarks).
+
+    Like the got10k toolkit, the whole result folder goes in; with ``refresh=False`` an existing zip is kept.
+    """
     if family not in SUBMISSION_ZIPS:
         return None
     target = results / SUBMISSION_ZIPS[family]
+    if target.is_file() and not refresh:
+        return target
+    files = _submission_files(results, family)
+    if not files:
+        raise EvalError(f"{results}: no result files to pack into {target.name}")
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for sequence in sequences:
-            paths = [box_file(results, family, sequence)]
-            if family == "got10k":
-                paths.append(time_file(results, family, sequence))
-            for path in paths:
-                if not path.is_file():
-                    raise EvalError(f"{path}: result file not found; cannot pack {target.name}")
-                archive.write(path, path.relative_to(results).as_posix())
+        for path in files:
+            archive.write(path, path.relative_to(results).as_posix())
     os.replace(partial, target)
     return target

@@ -132,6 +132,8 @@ def _run_in_worker(job: _Job) -> str:
 
 def _run_jobs(jobs: list[_Job], factory: TrackerFactory, workers: int) -> Iterator[str]:
     """Names of the sequences as they finish, in this process or in ``workers`` spawned processes."""
+    if not jobs:
+        return
     if workers <= 1 or len(jobs) <= 1:
         tracker = factory()
         for job in jobs:
@@ -159,5 +161,5 @@ def run_sequences(sequences: Seq[Sequence], family: str, results: Path, factory:
         for name in _run_jobs(jobs, factory, workers):
             tracked.append(name)
             bar.update(1)
-    submission = pack_submission(results, family, [s.name for s in sequences])
+    submission = pack_submission(results, family, refresh=bool(tracked))
     return RunSummary(tracked, skipped, submission)

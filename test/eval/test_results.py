@@ -85,10 +85,13 @@ def test_submission_zips_hold_the_official_entries(tmp_path: Path) -> None:
     for name in ("s1", "s2"):
         write_result(tmp_path / "got", "got10k", name, BOXES, TIMES)
         write_result(tmp_path / "tn", "trackingnet", name, BOXES, TIMES)
-    got = pack_submission(tmp_path / "got", "got10k", ["s1", "s2"])
+    (tmp_path / "got" / "notes.txt").write_text("not a result\n")
+    got = pack_submission(tmp_path / "got", "got10k")
     with zipfile.ZipFile(got) as archive:
         assert sorted(archive.namelist()) == ["s1/s1_001.txt", "s1/s1_time.txt", "s2/s2_001.txt", "s2/s2_time.txt"]
         assert archive.read("s2/s2_001.txt") == (tmp_path / "got" / "s2" / "s2_001.txt").read_bytes()
-    with zipfile.ZipFile(pack_submission(tmp_path / "tn", "trackingnet", ["s1", "s2"])) as archive:
+    with zipfile.ZipFile(pack_submission(tmp_path / "tn", "trackingnet")) as archive:
         assert sorted(archive.namelist()) == ["s1.txt", "s2.txt"]
-    assert pack_submission(tmp_path / "tn", "lasot", ["s1"]) is None
+    assert pack_submission(tmp_path / "tn", "lasot") is None
+    with pytest.raises(EvalError, match="no result files to pack"):
+        pack_submission(tmp_path / "empty", "trackingnet")
