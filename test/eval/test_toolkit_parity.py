@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eval_layouts import make_got10k, moving_boxes, noisy_predictions, write_rows
+from eval_layouts import make_got10k, moving_boxes, noisy_predictions, write_frames, write_rows
 
 from smat_ros.eval.analysis import score_tracker
 from smat_ros.eval.datasets import load_dataset
@@ -132,3 +132,65 @@ def test_nfs_success_precision_equal_toolkit(tmp_path: Path) -> None:
 
     assert np.allclose(dataset.load("Gymnastics").groundtruth, truths["Gymnastics"], atol=1e-6)
     _assert_ope_equal(ours, toolkit)
+
+
+def test_otb100_success_precision_equal_toolkit(tmp_path: Path) -> None:
+    from got10k.datasets import OTB
+    from got10k.experiments import ExperimentOTB
+
+    root = tmp_path / "OTB100"
+    for name in OTB._OTB__version_dict[2015]:  # the toolkit only skips its download when every folder exists
+        (root / name).mkdir(parents=True, exist_ok=True)
+    truths = {}
+    for seed, (video, targets, count) in enumerate((("Bolt", [""], 13), ("Jogging", [".1", ".2"], 9))):
+        for number in range(1, count + 1):
+            (root / video / "img").mkdir(exist_ok=True)
+            (root / video / "img" / f"{number:04d}.jpg").touch()
+        for target in targets:
+            gt = moving_boxes(count, seed + len(target))
+            write_rows(root / video / f"groundtruth_rect{target}.txt", gt, fmt="%d", delimiter="\t")
+            truths[video + target.replace(".", "_")] = np.round(gt)
+    results = tmp_path / "results" / "OTB2015" / "ours"
+    _write_results(results, "otb", truths, seed=11)
+    for name in ("Jogging_1", "Jogging_2"):  # the toolkit names the targets Jogging.1 / Jogging.2
+        (results / f"{name.replace('_', '.')}.txt").write_bytes((results / f"{name}.txt").read_bytes())
+
+    toolkit = ExperimentOTB(str(root), version=2015, result_dir=str(tmp_path / "results"),
+                            report_dir=str(tmp_path / "reports")).report(["ours"])["ours"]
+    toolkit["seq_wise"] = {k.replace(".", "_"): v for k, v in toolkit["seq_wise"].items()}
+    dataset = load_dataset("otb100", root)
+    ours = score_tracker("ours", dataset.sequences(), results, dataset.family)
+
+    assert sorted(ours.sequences) == ["Bolt", "Jogging_1", "Jogging_2"]
+    _assert_ope_equal(ours, toolkit)
+
+
+@pytest.mark.parametrize("dataset_name", ["lasot", "trackingnet_train"])
+def test_lasot_and_trackingnet_curves_equal_toolkit_functions(tmp_path: Path, dataset_name: str) -> None:
+    from got10k.experiments import ExperimentOTB
+    from got10k.utils.metrics import center_error, rect_iou
+
+    truths = {"cat-3": moving_boxes(10, 0), "cat-12": moving_boxes(7, 1)}
+    for name, gt in truths.items():
+        if dataset_name == "lasot":
+            folder = tmp_path / "cat" / name
+            write_frames(folder / "img", len(gt), "{:08d}.jpg")
+            write_rows(folder / "groundtruth.txt", gt)
+            for label in ("full_occlusion.txt", "out_of_view.txt"):
+                (folder / label).write_text(",".join(["0"] * len(gt)) + "\n")
+        else:
+            write_frames(tmp_path / "TRAIN_0" / "frames" / name, len(gt), "{}.jpg", start=0)
+            write_rows(tmp_path / "TRAIN_0" / "anno" / f"{name}.txt", gt)
+    results = tmp_path / "results"
+    family = load_dataset(dataset_name, tmp_path).family
+    _write_results(results, family, truths, seed=13)
+    ours = score_tracker("ours", load_dataset(dataset_name, tmp_path).sequences(), results, family)
+
+    curves = ExperimentOTB.__new__(ExperimentOTB)
+    curves.nbins_iou, curves.nbins_ce = 21, 51
+    for name, gt in truths.items():
+        boxes = np.loadtxt(results / f"{name}.txt", delimiter=",")
+        boxes[0] = gt[0]
+        success, precision = curves._calc_curves(rect_iou(boxes, gt), center_error(boxes, gt))
+        assert np.allclose(ours.sequences[name].curves.success, success, atol=TOL, rtol=0)
+        assert np.allclose(ours.sequences[name].curves.precision, precision, atol=TOL, rtol=0)
