@@ -1,0 +1,174 @@
+"""Benchmark of the smat_tracker node over DDS: its overhead per frame and its drops under overload.
+
+Starts the node as its own process (loopback, own ROS_DOMAIN_ID, the large-data Fast DDS profile), then
+1. lockstep at WxH: publish a frame, wait for its detections; node overhead = the node's own
+   image-received -> detections-published time minus the tracker step (both from TrackStatus), and the
+   round trip seen by this process minus the tracker step (adds DDS transport both ways);
+2. overload: publish frames twice as fast as the measured tracker step and count what the node drops.
+Run: .venv/bin/python scripts/bench_node.py --frames 40
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = ROOT / "config" / "fastdds_localhost.xml"
+FIXTURE_CHECKPOINT = ROOT / "test" / "fixtures" / "smat_reference" / "checkpoint.pth.tar"
+DEMO_CHECKPOINT = ROOT / "weights" / "smat_demo.safetensors"
+SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default = DEMO_CHECKPOINT if DEMO_CHECKPOINT.is_file() else FIXTURE_CHECKPOINT
+    parser.add_argument("--checkpoint", type=Path, default=default, help=f"weights (default: {default.name})")
+    parser.add_argument("--frames", type=int, default=40, help="frames in each phase (default 40)")
+    parser.add_argument("--width", type=int, default=640, help="image width (default 640)")
+    parser.add_argument("--height", type=int, default=480, help="image height (default 480)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of the node (default 1)")
+    parser.add_argument("--domain-id", type=int, default=90 + os.getpid() % 10, help="ROS_DOMAIN_ID to use")
+    args = parser.parse_args()
+    if not args.checkpoint.is_file():
+        parser.error(f"checkpoint not found: {args.checkpoint}")
+    if args.frames < 5 or args.width < 64 or args.height < 64:
+        parser.error("need --frames >= 5 and an image of at least 64x64")
+    return args
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def describe(name: str, values: list[float]) -> str:
+    """One line: median, p90 and mean of ``values`` in ms."""
+    return (f"{name:<48} median {statistics.median(values):7.2f} ms   p90 {percentile(values, 0.9):7.2f} ms   "
+            f"mean {statistics.fmean(values):7.2f} ms")
+
+
+def main() -> int:
+    """Run both phases and print the figures."""
+    args = parse_args()
+    os.environ["FASTRTPS_DEFAULT_PROFILES_FILE"] = str(PROFILE)
+    os.environ["ROS_DOMAIN_ID"] = str(args.domain_id)
+    import cv2
+    import rclpy
+    from rclpy.node import Node
+    from rclpy.qos import QoSProfile
+    from rclpy.time import Time
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header
+    from tqdm import tqdm
+    from vision_msgs.msg import Detection2DArray
+
+    from smat_ros.msg import TrackStatus
+    from smat_ros.ros.conversions import box_to_bbox, rgb_to_image
+    from smat_ros.srv import SetTarget
+    from smat_ros.video import FrameSource
+
+    source = list(FrameSource(SEQUENCE / "img"))
+    sx, sy = args.width / source[0].shape[1], args.height / source[0].shape[0]
+    frames = [cv2.resize(frame, (args.width, args.height), interpolation=cv2.INTER_AREA) for frame in source]
+    x, y, w, h = (float(v) for v in (SEQUENCE / "init.txt").read_text().split(","))
+    init_box = (x * sx, y * sy, w * sx, h * sy)
+
+    log = tempfile.NamedTemporaryFile("w", prefix="bench_node_", suffix=".log", delete=False)
+    node_cmd = [sys.executable, "-m", "smat_ros.ros.node", "--ros-args", "-p", f"checkpoint:={args.checkpoint}",
+                "-p", "lost_score_threshold:=0.0", "-p", f"torch_threads:={args.threads}", "-p", "frame_buffer_s:=0.5"]
+    process = subprocess.Popen(node_cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    rclpy.init()
+    driver = Node("bench_driver")
+    qos = QoSProfile(depth=10)
+    publisher = driver.create_publisher(Image, "image", qos)
+    received: dict[int, float] = {}
+    statuses: dict[int, TrackStatus] = {}
+    driver.create_subscription(Detection2DArray, "/smat_tracker/detections",
+                               lambda m: received.setdefault(Time.from_msg(m.header.stamp).nanoseconds,
+                                                             time.perf_counter()), qos)
+    driver.create_subscription(TrackStatus, "/smat_tracker/status",
+                               lambda m: statuses.__setitem__(Time.from_msg(m.header.stamp).nanoseconds, m), qos)
+    client = driver.create_client(SetTarget, "/smat_tracker/set_target")
+    stamps = itertools.count(1_000_000_000_000, 33_000_000)
+
+    def spin_until(condition, timeout_s: float = 120.0) -> None:
+        """Spin the driver until ``condition()``; exit with an error line if the node died or timed out."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if process.poll() is not None or time.monotonic() > deadline:
+                print(f"error: the tracker node stopped answering (log: {log.name})", file=sys.stderr)
+                sys.exit(1)
+            rclpy.spin_once(driver, timeout_sec=0.01)
+
+    def publish(index: int) -> tuple[int, float]:
+        """Publish frame ``index`` (cycling) with a new stamp; the stamp and the send time."""
+        stamp = next(stamps)
+        header = Header(stamp=Time(nanoseconds=stamp).to_msg(), frame_id="camera")
+        message = rgb_to_image(frames[index % len(frames)], header, "bgr8")
+        sent = time.perf_counter()
+        publisher.publish(message)
+        return stamp, sent
+
+    try:
+        spin_until(lambda: publisher.get_subscription_count() > 0 and client.service_is_ready()
+                   and driver.count_publishers("/smat_tracker/detections") > 0)
+        first, _ = publish(0)
+        spin_until(lambda: first in received)
+        request = SetTarget.Request(bbox=box_to_bbox(init_box))
+        request.header.stamp = Time(nanoseconds=first).to_msg()
+        future = client.call_async(request)
+        spin_until(future.done)
+        if not future.result().success:
+            print(f"error: set_target failed: {future.result().message}", file=sys.stderr)
+            return 1
+
+        node_overhead, round_trip_overhead, steps = [], [], []
+        for index in tqdm(range(1, args.frames + 1), desc="lockstep", unit="frame"):
+            stamp, sent = publish(index)
+            spin_until(lambda: stamp in received and stamp in statuses)
+            status = statuses[stamp]
+            steps.append(status.processing_ms)
+            node_overhead.append(status.latency_ms - status.processing_ms)
+            round_trip_overhead.append((received[stamp] - sent) * 1e3 - status.processing_ms)
+
+        period_s = statistics.median(steps) / 2e3
+        before = statuses[stamp]
+        sent_stamps = []
+        next_time = time.perf_counter()
+        for index in tqdm(range(args.frames), desc="2x rate", unit="frame"):
+            sent_stamps.append(publish(index)[0])
+            next_time += period_s
+            while time.perf_counter() < next_time:
+                rclpy.spin_once(driver, timeout_sec=max(0.0, next_time - time.perf_counter()))
+        spin_until(lambda: sent_stamps[-1] in statuses)
+        after = statuses[sent_stamps[-1]]
+    finally:
+        rclpy.try_shutdown()
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+    print(f"\nsmat_tracker node at {args.width}x{args.height} bgr8, {args.checkpoint.name}, "
+          f"torch threads {args.threads}, {args.frames} frames per phase")
+    print(describe("tracker step (TrackStatus.processing_ms)", steps))
+    print(describe("node overhead: received -> published - step", node_overhead))
+    print(describe("round trip seen by the publisher - step", round_trip_overhead))
+    processed = after.frames_processed - before.frames_processed
+    dropped = after.frames_dropped - before.frames_dropped
+    lost = args.frames - processed - dropped
+    print(f"at 2x the tracker's rate ({1 / period_s:.1f} Hz): sent {args.frames}, processed {processed}, "
+          f"dropped (newest wins) {dropped}, not received {lost}, rejected {after.frames_rejected}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
