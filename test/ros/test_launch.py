@@ -12,9 +12,9 @@ import types
 from pathlib import Path
 
 import pytest
+from ament_index_python.packages import get_package_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
-PREFIX = Path(sys.prefix)
 
 
 class Recorded:
@@ -52,11 +52,17 @@ def launch_file(monkeypatch):
     modules["launch_ros.actions"].Node = Recorded
     for name, module in modules.items():
         monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setenv("AMENT_PREFIX_PATH", str(PREFIX))
+    monkeypatch.setenv("AMENT_PREFIX_PATH", os.environ.get("AMENT_PREFIX_PATH", sys.prefix))
     spec = importlib.util.spec_from_file_location("tracker_launch", ROOT / "launch" / "tracker.launch.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def prefix(launch_file) -> Path:
+    """Where smat_ros is installed (the venv after scripts/build_ros.sh, install/smat_ros under colcon)."""
+    return Path(get_package_prefix("smat_ros"))
 
 
 def declared(description: Recorded) -> dict[str, dict]:
@@ -73,20 +79,20 @@ def node_of(description: Recorded, **values: str) -> Recorded:
     return node
 
 
-def test_declares_the_documented_arguments_with_installed_defaults(launch_file):
+def test_declares_the_documented_arguments_with_installed_defaults(launch_file, prefix):
     arguments = declared(launch_file.generate_launch_description())
     assert set(arguments) == {"params_file", "namespace", "image", "checkpoint", "dds_profile"}
-    assert Path(arguments["params_file"]["default_value"]) == PREFIX / "share/smat_ros/config/tracker.yaml"
+    assert Path(arguments["params_file"]["default_value"]) == prefix / "share/smat_ros/config/tracker.yaml"
     assert Path(arguments["params_file"]["default_value"]).is_file()
     assert Path(arguments["dds_profile"]["default_value"]).is_file()
     assert all(kwargs["description"] for kwargs in arguments.values())
 
 
-def test_node_runs_the_installed_executable_with_defaults(launch_file):
+def test_node_runs_the_installed_executable_with_defaults(launch_file, prefix):
     node = node_of(launch_file.generate_launch_description())
     assert (node.kwargs["package"], node.kwargs["executable"], node.kwargs["name"]) == (
         "smat_ros", "tracker_node", "smat_tracker")
-    executable = PREFIX / "lib" / "smat_ros" / "tracker_node"
+    executable = prefix / "lib" / "smat_ros" / "tracker_node"
     assert executable.is_file() and os.access(executable, os.X_OK)
     assert node.kwargs["parameters"][1] == {}
     assert ("image", "image") in node.kwargs["remappings"]
