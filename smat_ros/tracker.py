@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from smat_ros.backends import Backend, create_backend
 from smat_ros.checkpoint import check_and_load, load_state_dict
 from smat_ros.config import ModelConfig, TrackerConfig
 from smat_ros.crop import Box, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
@@ -48,8 +49,24 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return resolved
 
 
+def resolve_precision(half: bool, precision: str | None) -> str:
+    """The precision name from the ``half`` flag and an explicit ``precision`` (which must agree with it)."""
+    if precision is None:
+        return "fp16" if half else "fp32"
+    if half and precision != "fp16":
+        raise ValueError(f"half=True contradicts precision={precision!r}")
+    return precision
+
+
 class Tracker:
-    """Single-object tracker around a :class:`~smat_ros.model.SMAT` network."""
+    """Single-object tracker: crop around the last box, run the backend, decode the peak, map the box back.
+
+    ``backend`` is ``"torch"`` (default), ``"onnxruntime"`` or a ready :class:`~smat_ros.backends.Backend`.
+    ``precision`` is ``fp32`` (default), ``fp16`` (CUDA; ``half=True`` is the same) or ``bf16`` (torch on CPU).
+    ``graph`` picks the torch graph mode (``auto``, ``eager``, ``frozen``, ``compiled``); ``provider`` the
+    onnxruntime execution provider (``auto``, ``cpu``, ``cuda``, ``tensorrt``; by default it follows ``device``);
+    ``threads`` sets onnxruntime's intra-op threads (torch: use ``torch.set_num_threads``).
+    """
 
     def __init__(
         self,
@@ -57,16 +74,23 @@ class Tracker:
         config: TrackerConfig = TrackerConfig(),
         device: str | torch.device = "auto",
         half: bool = False,
+        backend: str | Backend = "torch",
+        precision: str | None = None,
+        graph: str = "auto",
+        provider: str | None = None,
+        threads: int | None = None,
     ) -> None:
         self.device = resolve_device(device)
-        if half and self.device.type != "cuda":
-            raise ValueError("half precision (fp16) is supported on CUDA only")
-        self.dtype = torch.float16 if half else torch.float32
         self.config = config
-        self.model = model.eval().to(device=self.device, dtype=self.dtype)
+        self.model = model.eval().to(self.device)
         self.model.requires_grad_(False)
-        self.window = hann_window(model.config.feat_size).to(self.device, self.dtype)
-        self._template: torch.Tensor | None = None
+        if isinstance(backend, Backend):
+            self.backend = backend
+        else:
+            chosen = resolve_precision(half, precision)
+            self.backend = create_backend(backend, self.model, self.device, chosen, graph, provider, threads)
+        self.window = hann_window(model.config.feat_size).to(self.backend.device)
+        self._template: object | None = None
         self._box: Box | None = None
 
     @classmethod
@@ -77,12 +101,17 @@ class Tracker:
         half: bool = False,
         config: TrackerConfig = TrackerConfig(),
         model_config: ModelConfig = ModelConfig(),
+        backend: str = "torch",
+        precision: str | None = None,
+        graph: str = "auto",
+        provider: str | None = None,
+        threads: int | None = None,
     ) -> "Tracker":
         """Tracker with weights from an official .pth.tar, a state_dict file or safetensors."""
         model = SMAT(model_config)
         check_and_load(model, load_state_dict(path), str(path))
         log.info("loaded SMAT weights from %s", path)
-        return cls(model, config, device, half)
+        return cls(model, config, device, half, backend, precision, graph, provider, threads)
 
     @property
     def initialized(self) -> bool:
@@ -99,21 +128,14 @@ class Tracker:
         self._template = None
         self._box = None
 
-    def _to_tensor(self, crop: np.ndarray) -> torch.Tensor:
-        """uint8 crop [H, W, 3] -> network input [1, 3, H, W] on the device, RGB / 255."""
-        tensor = torch.from_numpy(np.ascontiguousarray(crop)).to(self.device, non_blocking=True)
-        return tensor.permute(2, 0, 1).unsqueeze(0).to(self.dtype) / 255.0  # [1, 3, H, W]
-
-    @torch.inference_mode()
     def initialize(self, frame: np.ndarray, box: Sequence[float]) -> None:
         """Set the target: ``box`` (x, y, w, h) in pixels on ``frame`` (HxWx3 uint8 RGB); caches template features."""
         frame = validate_frame(frame)
         target = validate_box(box, frame.shape)
         crop, _ = sample_target(frame, target, self.config.template_factor, self.config.template_size)
-        self._template = self.model.template_features(self._to_tensor(crop))
+        self._template = self.backend.template_features(crop)
         self._box = target
 
-    @torch.inference_mode()
     def track(self, frame: np.ndarray) -> TrackResult:
         """Locate the target in ``frame`` (HxWx3 uint8 RGB) and return its box and score."""
         if self._template is None or self._box is None:
@@ -121,10 +143,10 @@ class Tracker:
         frame = validate_frame(frame)
         size = self.config.search_size
         crop, resize_factor = sample_target(frame, self._box, self.config.search_factor, size)
-        out = self.model.track(self._template, self._to_tensor(crop))
-        boxes, _, index = decode_boxes(self.window * out["score_map"], out["size_map"], out["offset_map"])
-        box_in_crop = (boxes[0].float() * size / resize_factor).tolist()  # (cx, cy, w, h) in frame pixels
-        score = float(out["score_map"].flatten()[index[0]])
+        maps = self.backend.track(self._template, crop)
+        boxes, _, index = decode_boxes(self.window * maps.score_map, maps.size_map, maps.offset_map)
+        box_in_crop = (boxes[0] * size / resize_factor).tolist()  # (cx, cy, w, h) in frame pixels
+        score = float(maps.score_map.flatten()[index[0]])
         predicted = map_box_back(box_in_crop, self._box, size, resize_factor)
         if not all(np.isfinite(predicted)):
             raise SmatError("the network produced a non-finite box (corrupt weights?); target kept")

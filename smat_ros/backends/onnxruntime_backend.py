@@ -1,0 +1,93 @@
+"""The ONNX Runtime backend: the exported template and tracking graphs on the CPU, CUDA or TensorRT provider.
+
+Cached template features stay where the provider computed them (an OrtValue, on the GPU for CUDA/TensorRT) and are
+bound to every tracking run, so only the search crop travels per frame.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import torch
+
+from smat_ros.backends.base import Backend, BackendError, TrackMaps, check_precision, crop_to_array
+from smat_ros.backends.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT
+from smat_ros.backends.providers import (
+    PROVIDER_NAMES,
+    ProviderRequest,
+    available_providers,
+    check_provider_precision,
+    provider_list,
+    resolve_provider,
+)
+from smat_ros.export import OnnxGraphs, export_graphs
+from smat_ros.model import SMAT
+
+log = logging.getLogger(__name__)
+
+
+class OnnxRuntimeBackend(Backend):
+    """Two onnxruntime sessions (template, tracking) on one execution provider."""
+
+    name = "onnxruntime"
+
+    def __init__(self, graphs: OnnxGraphs, request: ProviderRequest = ProviderRequest(), threads: int | None = None) -> None:
+        self.precision = check_precision(request.precision)
+        self.provider = resolve_provider(request.provider, available_providers())
+        check_provider_precision(self.provider, request.precision)
+        self.device = torch.device("cpu")
+        self._device_type = "cpu" if self.provider == "cpu" else "cuda"
+        self._device_id = request.device_id
+        self._template = self._session(graphs.template, request, threads)
+        self._tracking = self._session(graphs.tracking, request, threads)
+
+    @classmethod
+    def from_model(cls, model: SMAT, request: ProviderRequest = ProviderRequest(), threads: int | None = None) -> "OnnxRuntimeBackend":
+        """Export ``model`` to ONNX in memory and open it."""
+        return cls(export_graphs(model), request, threads)
+
+    def _session(self, model: bytes, request: ProviderRequest, threads: int | None) -> Any:
+        """An InferenceSession on the chosen provider; BackendError if onnxruntime silently fell back to another."""
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        providers = provider_list(self.provider, request, model, onnxruntime.__version__)
+        try:
+            session = onnxruntime.InferenceSession(model, options, providers=providers)
+        except Exception as exc:  # onnxruntime raises its own exception types, not importable uniformly
+            raise BackendError(f"onnxruntime could not open the graph on {self.provider}: {exc}") from None
+        wanted = PROVIDER_NAMES[self.provider]
+        if session.get_providers()[0] != wanted:
+            raise BackendError(
+                f"onnxruntime could not start {wanted} (it fell back to {session.get_providers()[0]}); "
+                "check the CUDA/TensorRT libraries match this onnxruntime build"
+            )
+        return session
+
+    def template_features(self, crop: np.ndarray) -> Any:
+        """Template crop -> cached features as an OrtValue on the provider's device."""
+        binding = self._template.io_binding()
+        binding.bind_cpu_input(TEMPLATE_INPUT, crop_to_array(crop))
+        binding.bind_output(FEATURES, self._device_type, self._device_id)
+        self._template.run_with_iobinding(binding)
+        return binding.get_outputs()[0]
+
+    def track(self, features: object, crop: np.ndarray) -> TrackMaps:
+        """Cached features + search crop -> float32 maps (CPU tensors)."""
+        import onnxruntime
+
+        if not isinstance(features, onnxruntime.OrtValue):
+            raise BackendError(f"onnxruntime backend got template features of type {type(features).__name__}")
+        binding = self._tracking.io_binding()
+        binding.bind_ortvalue_input(FEATURES, features)
+        binding.bind_cpu_input(SEARCH_INPUT, crop_to_array(crop))
+        for name in MAP_NAMES:
+            binding.bind_output(name, "cpu")
+        self._tracking.run_with_iobinding(binding)
+        score, size, offset = (torch.from_numpy(array) for array in binding.copy_outputs_to_cpu())
+        return TrackMaps(score, size, offset)
