@@ -138,6 +138,8 @@ class Trainer:
         self.model.load_state_dict(state["net"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        self.scheduler.step_size = self.config.optim.lr_drop_epoch  # a resumed run may move the drop
+        self.scheduler.gamma = self.config.optim.lr_decay_rate
         if self.scaler is not None and state["scaler"] is not None:
             self.scaler.load_state_dict(state["scaler"])
         restore_rng_state(state["rng"])
