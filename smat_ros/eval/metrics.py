@@ -11,7 +11,9 @@ GOT-10k protocol (AO, SR0.50, SR0.75, speed), as ``got10k.experiments.Experiment
   image and then ``w, h`` to the space left right of / below the clipped corner;
 - AO = mean IoU, SR@t = fraction of IoUs > t; several repetitions of a sequence are pooled; the overall figures
   pool the frames of all sequences (frame-weighted, as the toolkit concatenates them);
-- speed = mean of 1 / t over every frame time > 0 (NaNs dropped), pooled over all sequences likewise.
+- speed = mean of 1 / t over every frame time > 0 (NaNs dropped), pooled over all sequences likewise; this one
+  speed figure is reported for every dataset (the got10k toolkit's OTB-style experiments would instead average
+  per-sequence speeds).
 
 OPE protocol (success AUC, precision@20 px, normalised precision@0.2), as the reference's pytracking analysis
 (``lib/test/analysis/extract_results.py``: ``calc_seq_err_robust``, a port of the OTB toolkit's
@@ -20,11 +22,12 @@ OPE protocol (success AUC, precision@20 px, normalised precision@0.2), as the re
   replaced by the previous prediction (when the ground truth of that frame is finite);
 - centre = ``x + (w - 1) / 2`` (pixel convention); normalised centre error divides both centres by the
   ground-truth ``w, h``;
-- grids: overlap thresholds ``linspace(0, 1, 21)`` with ``IoU > t`` (the reference calls extract_results with
-  ``plot_bin_gap=0.05`` i.e. ``torch.arange(0, 1.05, 0.05)``, the same 21 values up to 1.1e-16 at 0.65 and 0.75;
+- grids: overlap thresholds ``linspace(0, 1, 21)`` with ``IoU > t`` (extract_results' default
+  ``plot_bin_gap=0.05`` gives ``torch.arange(0, 1.05, 0.05)``: the same 21 values up to 1.1e-16 at 0.65 and 0.75;
   the got10k toolkit and pysot use exactly this grid), centre thresholds 0..50 px and normalised 0..0.5 in
-  51 steps with ``error <= t``; success AUC = mean of the 21-point success curve, precision = the curve at 20 px,
-  normalised precision = the curve at 0.2 (index 20 of each);
+  51 steps with ``error <= t``; success AUC = mean of the 21-point success curve (IoU > 1 never holds, so a
+  perfect tracker scores 20/21 = 0.952, as in those toolkits), precision = the curve at 20 px, normalised
+  precision = the curve at 0.2 (index 20 of each);
 - every frame counts in the denominator (``exclude_invalid_frames=False``); frames whose ground truth has no
   positive width and height ("invalid") never count as overlap successes; their centre error counts as a miss,
   except on UAV123 where it counts as a hit (error -1, OTB toolkit rule); their normalised error counts as a hit
