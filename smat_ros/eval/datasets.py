@@ -101,6 +101,7 @@ class Dataset(abc.ABC):
         """Load the named sequences (all when ``names`` is None); unknown names are errors."""
         if names is None:
             return [self.load(name) for name in self.sequence_names]
+        names = list(dict.fromkeys(names))
         known = set(self.sequence_names)
         unknown = [name for name in names if name not in known]
         if unknown:
