@@ -16,10 +16,8 @@ from smat_ros.backends.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLA
 from smat_ros.backends.providers import (
     PROVIDER_NAMES,
     ProviderRequest,
-    available_providers,
-    check_provider_precision,
     provider_list,
-    resolve_provider,
+    validate_request,
 )
 from smat_ros.export import OnnxGraphs, export_graphs
 from smat_ros.model import SMAT
@@ -34,8 +32,7 @@ class OnnxRuntimeBackend(Backend):
 
     def __init__(self, graphs: OnnxGraphs, request: ProviderRequest = ProviderRequest(), threads: int | None = None) -> None:
         self.precision = check_precision(request.precision)
-        self.provider = resolve_provider(request.provider, available_providers())
-        check_provider_precision(self.provider, request.precision)
+        self.provider = validate_request(request)
         self.device = torch.device("cpu")
         self._device_type = "cpu" if self.provider == "cpu" else "cuda"
         self._device_id = request.device_id
@@ -44,7 +41,8 @@ class OnnxRuntimeBackend(Backend):
 
     @classmethod
     def from_model(cls, model: SMAT, request: ProviderRequest = ProviderRequest(), threads: int | None = None) -> "OnnxRuntimeBackend":
-        """Export ``model`` to ONNX in memory and open it."""
+        """Export ``model`` to ONNX in memory and open it (the request is checked before the export)."""
+        validate_request(request)
         return cls(export_graphs(model), request, threads)
 
     def _session(self, model: bytes, request: ProviderRequest, threads: int | None) -> Any:

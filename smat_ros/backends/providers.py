@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,14 +23,22 @@ PROVIDER_NAMES = {"cpu": CPU, "cuda": CUDA, "tensorrt": TENSORRT}
 PROVIDER_CHOICES = ("auto", "cpu", "cuda", "tensorrt")
 
 
+def default_engine_cache() -> Path:
+    """Root of the TensorRT engine caches: ``$SMAT_ROS_CACHE/tensorrt``, by default ``~/.cache/smat_ros/tensorrt``."""
+    return Path(os.environ.get("SMAT_ROS_CACHE", "~/.cache/smat_ros")).expanduser() / "tensorrt"
+
+
 @dataclasses.dataclass(frozen=True)
 class ProviderRequest:
-    """Which execution provider to use and how: ``provider`` is one of auto, cpu, cuda, tensorrt."""
+    """Which execution provider to use and how: ``provider`` is one of auto, cpu, cuda, tensorrt.
+
+    ``engine_cache_root`` holds TensorRT engines (None: no engine cache, every start-up rebuilds them).
+    """
 
     provider: str = "auto"
     precision: str = "fp32"
     device_id: int = 0
-    engine_cache_root: Path | None = None
+    engine_cache_root: Path | None = dataclasses.field(default_factory=default_engine_cache)
 
 
 def available_providers() -> list[str]:
@@ -73,6 +82,13 @@ def check_provider_precision(provider: str, precision: str) -> None:
             f"got provider {provider!r}. For fp16 on CUDA without TensorRT use backend='torch' with half=True"
         )
     raise BackendError(f"precision {precision!r} is not offered by the onnxruntime backend (use fp32, or fp16 on TensorRT)")
+
+
+def validate_request(request: ProviderRequest) -> str:
+    """The provider ``request`` resolves to on this machine; BackendError if it or its precision cannot run."""
+    provider = resolve_provider(request.provider, available_providers())
+    check_provider_precision(provider, request.precision)
+    return provider
 
 
 def model_digest(model: bytes) -> str:

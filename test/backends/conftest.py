@@ -1,0 +1,29 @@
+"""Fixtures of the backend tests: the fixture model and the io.npz crops as uint8 images."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smat_ros.checkpoint import check_and_load, load_state_dict
+from smat_ros.model import SMAT
+
+
+@pytest.fixture(scope="session")
+def fixture_model(checkpoint_path: Path) -> SMAT:
+    """SMAT with the fixture weights, eval mode, CPU float32."""
+    model = SMAT()
+    check_and_load(model, load_state_dict(checkpoint_path), str(checkpoint_path))
+    return model.eval()
+
+
+def as_uint8_crop(image: np.ndarray) -> np.ndarray:
+    """io.npz network input [1, 3, H, W] (uint8 / 255) -> the uint8 crop [H, W, 3] it came from."""
+    return np.round(image[0].transpose(1, 2, 0) * 255.0).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def crops(reference_io: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The template and search crops of io.npz as uint8 [H, W, 3] images."""
+    return as_uint8_crop(reference_io["template_image"]), as_uint8_crop(reference_io["search_image"])

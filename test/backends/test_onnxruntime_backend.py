@@ -1,0 +1,65 @@
+"""The onnxruntime backend: parity with the reference and torch, tracker integration, provider errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from smat_ros import Tracker
+from smat_ros.backends import BackendError, create_backend
+from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+from smat_ros.backends.providers import ProviderRequest
+from smat_ros.export import OnnxGraphs, export_graphs
+from smat_ros.model import SMAT
+
+CPU = torch.device("cpu")
+IO_TOLERANCE = 1e-4
+FP32_BOX_TOLERANCE_PX = 0.5
+FRAMES = 20
+
+
+@pytest.fixture(scope="module")
+def graphs(fixture_model: SMAT) -> OnnxGraphs:
+    """The fixture network exported once for the module."""
+    return export_graphs(fixture_model)
+
+
+def test_maps_match_reference(graphs: OnnxGraphs, crops: tuple[np.ndarray, np.ndarray], reference_io: dict) -> None:
+    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
+    maps = backend.track(backend.template_features(crops[0]), crops[1])
+    for key in ("score_map", "size_map", "offset_map"):
+        assert float(np.abs(getattr(maps, key).numpy() - reference_io[key]).max()) <= IO_TOLERANCE, key
+
+
+def test_tracker_boxes_match_torch(
+    fixture_model: SMAT, graphs: OnnxGraphs, frames: list[np.ndarray], reference_track: dict
+) -> None:
+    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"))
+    tracker = Tracker(fixture_model, device="cpu", backend=backend)
+    assert tracker.backend is backend and tracker.device == CPU
+    tracker.initialize(frames[0], reference_track["init_box_xywh"])
+    for index, frame in enumerate(frames[1:FRAMES], start=1):
+        box = tracker.track(frame).box
+        assert np.abs(np.subtract(box, reference_track["boxes_xywh"][index])).max() <= FP32_BOX_TOLERANCE_PX, index
+
+
+def test_tensorrt_without_tensorrt_is_a_clear_error(graphs: OnnxGraphs) -> None:
+    with pytest.raises(BackendError, match="TensorRT was requested"):
+        OnnxRuntimeBackend(graphs, ProviderRequest("tensorrt", "fp16"))
+    with pytest.raises(BackendError, match="CUDA was requested"):
+        OnnxRuntimeBackend(graphs, ProviderRequest("cuda"))
+
+
+def test_selection_through_create_backend(fixture_model: SMAT) -> None:
+    with pytest.raises(BackendError, match="TensorRT was requested"):
+        create_backend("onnxruntime", fixture_model, CPU, provider="tensorrt")
+    with pytest.raises(BackendError, match="'bf16' is not offered by the onnxruntime backend"):
+        create_backend("onnxruntime", fixture_model, CPU, precision="bf16")
+    with pytest.raises(BackendError, match="unknown backend 'onnx'"):
+        Tracker(fixture_model, device="cpu", backend="onnx")
+
+
+def test_wrong_feature_type_is_rejected(graphs: OnnxGraphs, crops: tuple[np.ndarray, np.ndarray]) -> None:
+    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
+    with pytest.raises(BackendError, match="template features of type Tensor"):
+        backend.track(torch.zeros(1, 128, 4, 64), crops[1])
