@@ -85,7 +85,7 @@ def main() -> int:
 
     log = tempfile.NamedTemporaryFile("w", prefix="bench_node_", suffix=".log", delete=False)
     node_cmd = [sys.executable, "-m", "smat_ros.ros.node", "--ros-args", "-p", f"checkpoint:={args.checkpoint}",
-                "-p", "lost_score_threshold:=0.0", "-p", f"torch_threads:={args.threads}", "-p", "frame_buffer_s:=0.5"]
+                "-p", "lost_score_threshold:=0.0", "-p", f"threads:={args.threads}", "-p", "frame_buffer_s:=0.5"]
     process = subprocess.Popen(node_cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     rclpy.init()
     driver = Node("bench_driver")

@@ -115,7 +115,7 @@ class TrackerNode(Node):
         self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
         self._worker.start()
         self.get_logger().info(
-            f"tracking on {self.tracker.device} with {self.params.checkpoint}; images from "
+            f"tracking on {self.tracker.device} ({self.params.backend}) with {self.params.checkpoint}; images from "
             f"{self._image_sub.topic_name} ({self.params.image_qos}); set a target with {self.get_name()}/set_target")
 
     # ---- parameters -------------------------------------------------------------------------------------------
@@ -160,10 +160,12 @@ class TrackerNode(Node):
                                "(.pth.tar, .pth or .safetensors)")
         if not Path(checkpoint).is_file():
             raise StartupError(f"checkpoint not found: {checkpoint}")
-        if self.params.torch_threads:
-            torch.set_num_threads(self.params.torch_threads)
+        threads = self.params.threads or None
+        if threads:
+            torch.set_num_threads(threads)
         try:
-            return Tracker.from_checkpoint(checkpoint, device=self.params.device, half=self.params.half)
+            return Tracker.from_checkpoint(checkpoint, device=self.params.device, half=self.params.half,
+                                           backend=self.params.backend, threads=threads)
         except (SmatError, ValueError, OSError) as exc:
             raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
 

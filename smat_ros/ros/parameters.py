@@ -13,6 +13,7 @@ from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescri
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|cuda(:\d+)?")
 IMAGE_QOS_CHOICES = ("sensor_data", "reliable")
+BACKEND_CHOICES = ("torch", "onnxruntime")
 
 
 def _param(default: Any, description: str, *, dynamic: bool = False, low: float | None = None,
@@ -29,7 +30,8 @@ class NodeParameters:
     checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors (required)")
     device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
     half: bool = _param(False, "fp16 inference (CUDA only)")
-    torch_threads: int = _param(0, "CPU threads torch may use (0: torch's default)", low=0, high=256)
+    backend: str = _param("torch", "inference backend", choices=BACKEND_CHOICES)
+    threads: int = _param(0, "CPU threads for inference (torch and onnxruntime; 0: their default)", low=0, high=256)
     image_qos: str = _param("sensor_data", "QoS of the image subscription: sensor_data (best effort) or reliable",
                             choices=IMAGE_QOS_CHOICES)
     use_compressed: bool = _param(False, "subscribe to image/compressed (jpeg/png) instead of image")

@@ -13,7 +13,7 @@ TOLERANCE_PX = 0.05
 def session(ros, checkpoint_path, tmp_path_factory):
     """(process, driver) of a node on image/compressed whose YAML makes every score count as lost."""
     params = {"checkpoint": str(checkpoint_path), "use_compressed": True, "image_qos": "reliable",
-              "lost_score_threshold": 1.0, "torch_threads": 1}
+              "lost_score_threshold": 1.0, "threads": 1}
     process, driver = ros.launch_node(params, tmp_path_factory.mktemp("tracker_node_config"), compressed=True)
     yield process, driver
     driver.close()
