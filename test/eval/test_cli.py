@@ -19,7 +19,7 @@ from smat_ros.eval.metrics import METRIC_KEYS
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 CHECKPOINT = FIXTURES / "smat_reference" / "checkpoint.pth.tar"
 VTEST = FIXTURES / "vtest_person"
-VTEST_FRAMES = 15
+VTEST_FRAMES = 10
 PLOTS = ("success.png", "precision.png", "norm_precision.png")
 
 
