@@ -66,7 +66,8 @@ else
   echo "[build_ros] vision_msgs is installed already: not building it"
 fi
 
+# smat_ros/ is left out of the hash: scripts/setup.sh installs the Python sources with pip just before this runs.
 build_package smat_ros "$ROOT" \
   "import smat_ros.msg, smat_ros.srv; smat_ros.msg.TrackStatus(); smat_ros.srv.SetTarget.Request()" \
-  CMakeLists.txt package.xml msg srv launch config smat_ros
+  CMakeLists.txt package.xml msg srv launch config
 echo "[build_ros] done: python -m smat_ros.ros.node works from .venv"
