@@ -6,12 +6,10 @@ x,y,w,h normalised by the search side. A pair whose crop would be (almost) all p
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
-from smat_ros.crop import sample_target
+from smat_ros.crop import crop_side, sample_target
 from smat_ros.train import augment
 from smat_ros.train.config import CropConfig, DataConfig
 
@@ -27,15 +25,10 @@ def box_in_crop(box: np.ndarray, crop_box: np.ndarray, resize_factor: float, out
     return np.concatenate([center - 0.5 * size, size]) / output_size
 
 
-def crop_side(box: np.ndarray, factor: float) -> int:
-    """Side in pixels of the square crop around ``box`` (ceil of sqrt-area times ``factor``)."""
-    return math.ceil(math.sqrt(max(float(box[2] * box[3]), 0.0)) * factor)
-
-
 def crop_is_mostly_padding(image_shape: tuple[int, ...], crop_box: np.ndarray, factor: float,
                            output_size: int) -> bool:
     """Whether every feature-grid sample of the crop (one per backbone stride) falls outside the frame."""
-    side = crop_side(crop_box, factor)
+    side = crop_side(tuple(float(v) for v in crop_box), factor)
     x1 = round(float(crop_box[0] + 0.5 * crop_box[2] - side * 0.5))
     y1 = round(float(crop_box[1] + 0.5 * crop_box[3] - side * 0.5))
     samples = np.arange(0, output_size, BACKBONE_STRIDE) * (side / output_size)
@@ -88,7 +81,7 @@ class PairProcessing:
               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
         """Jittered crop, brightness, per-crop flip and normalisation: (3xSxS image, normalised box) or None."""
         jittered = augment.jitter_box(box, crop.center_jitter, crop.scale_jitter, rng)
-        if crop_side(jittered, crop.factor) < 1:
+        if crop_side(tuple(float(v) for v in jittered), crop.factor) < 1:
             return None
         if crop_is_mostly_padding(frame.shape, jittered, crop.factor, crop.size):
             return None
