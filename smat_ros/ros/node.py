@@ -162,10 +162,11 @@ class TrackerNode(Node):
             raise StartupError(f"checkpoint not found: {checkpoint}")
         threads = self.params.threads or None
         if threads:
-            torch.set_num_threads(threads)
+            torch.set_num_threads(threads)  # torch's threads are process-wide; onnxruntime takes them per session
         try:
             return Tracker.from_checkpoint(checkpoint, device=self.params.device, half=self.params.half,
-                                           backend=self.params.backend, threads=threads)
+                                           backend=self.params.backend,
+                                           threads=threads if self.params.backend == "onnxruntime" else None)
         except (SmatError, ValueError, OSError) as exc:
             raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
 
