@@ -27,11 +27,15 @@ def create_backend(
 
         if provider is not None:
             raise BackendError("provider= applies to the onnxruntime backend only")
+        if threads is not None:
+            raise BackendError("threads= applies to the onnxruntime backend; for torch call torch.set_num_threads()")
         return TorchBackend(model, device, precision, graph)
     if name == "onnxruntime":
         from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
         from smat_ros.backends.providers import ProviderRequest
 
+        if graph != "auto":
+            raise BackendError("graph= applies to the torch backend only")
         chosen = provider or ("cpu" if device.type == "cpu" else "auto")
         request = ProviderRequest(chosen, precision, device.index or 0)
         return OnnxRuntimeBackend.from_model(model, request, threads)

@@ -6,6 +6,7 @@ bound to every tracking run, so only the search crop travels per frame.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from smat_ros.backends.providers import (
     provider_list,
     validate_request,
 )
-from smat_ros.export import OnnxGraphs, export_graphs
+from smat_ros.export import OnnxGraphs, export_graphs, read_graphs
 from smat_ros.model import SMAT
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,14 @@ class OnnxRuntimeBackend(Backend):
         """Export ``model`` to ONNX in memory and open it (the request is checked before the export)."""
         validate_request(request)
         return cls(export_graphs(model), request, threads)
+
+    @classmethod
+    def from_directory(
+        cls, directory: str | Path, request: ProviderRequest = ProviderRequest(), threads: int | None = None
+    ) -> "OnnxRuntimeBackend":
+        """Open ``template.onnx`` and ``tracking.onnx`` written by ``smat-export onnx``."""
+        validate_request(request)
+        return cls(read_graphs(directory), request, threads)
 
     def _session(self, model: bytes, request: ProviderRequest, threads: int | None) -> Any:
         """An InferenceSession on the chosen provider; BackendError if onnxruntime silently fell back to another."""

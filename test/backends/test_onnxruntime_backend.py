@@ -1,6 +1,8 @@
 """The onnxruntime backend: parity with the reference and torch, tracker integration, provider errors."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,7 @@ from smat_ros import Tracker
 from smat_ros.backends import BackendError, create_backend
 from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from smat_ros.backends.providers import ProviderRequest
-from smat_ros.export import OnnxGraphs, export_graphs
+from smat_ros.export import OnnxGraphs, export_graphs, write_graphs
 from smat_ros.model import SMAT
 
 CPU = torch.device("cpu")
@@ -63,3 +65,11 @@ def test_wrong_feature_type_is_rejected(graphs: OnnxGraphs, crops: tuple[np.ndar
     backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
     with pytest.raises(BackendError, match="template features of type Tensor"):
         backend.track(torch.zeros(1, 128, 4, 64), crops[1])
+
+
+def test_from_exported_directory(graphs: OnnxGraphs, tmp_path: Path, crops: tuple[np.ndarray, np.ndarray]) -> None:
+    write_graphs(graphs, tmp_path)
+    backend = OnnxRuntimeBackend.from_directory(tmp_path, ProviderRequest("cpu"), threads=1)
+    reference = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
+    maps = [b.track(b.template_features(crops[0]), crops[1]) for b in (backend, reference)]
+    assert torch.equal(maps[0].score_map, maps[1].score_map)

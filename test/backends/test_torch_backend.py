@@ -59,6 +59,10 @@ def test_selection_errors_name_the_problem(fixture_model: SMAT) -> None:
         resolve_graph("frozen", torch.device("cuda"))
     with pytest.raises(BackendError, match="provider= applies to the onnxruntime backend"):
         create_backend("torch", fixture_model, CPU, provider="cpu")
+    with pytest.raises(BackendError, match="threads= applies to the onnxruntime backend"):
+        create_backend("torch", fixture_model, CPU, threads=2)
+    with pytest.raises(BackendError, match="graph= applies to the torch backend"):
+        create_backend("onnxruntime", fixture_model, CPU, graph="frozen")
     assert resolve_graph("auto", CPU) == "frozen" and resolve_graph("auto", torch.device("cuda")) == "eager"
 
 
