@@ -59,6 +59,7 @@ class Counters:
     dropped: int = 0
     rejected: int = 0
     replayed: int = 0
+    debug_images: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,8 +245,15 @@ class TrackerNode(Node):
                 self._catchup_until_ns = self._buffer.newest.stamp_ns
                 catchup = len(self._buffer.after(frame.stamp_ns))
                 track_id = self._track_id
+                init_detections = None
+                if frame.stamp_ns > self._published_ns:  # not published yet: its detection is the target box
+                    self._published_ns = frame.stamp_ns
+                    self._counters.processed += 1
+                    init_detections = detection_array(frame.header, box, 1.0, track_id)
                 status = self._status(frame.header)
                 self._lock.notify()
+        if init_detections is not None:
+            self._detections_pub.publish(init_detections)
         self._status_pub.publish(status)
         message = f"tracking {track_id} from the frame stamped {frame.stamp_ns} ns, {catchup} buffered frame(s) after it"
         self.get_logger().info(message)
@@ -282,7 +290,7 @@ class TrackerNode(Node):
                 self._track_id = ""
                 self._score = 0.0
                 self._catchup_until_ns = -1
-                self._cursor_ns = max(self._cursor_ns, self._published_ns)
+                self._cursor_ns = self._published_ns  # frames after the last published one are taken again
                 header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
                 status = self._status(header)
         self._status_pub.publish(status)
@@ -323,7 +331,7 @@ class TrackerNode(Node):
         if job.tracking:
             with self._tracker_lock:
                 if job.generation != self._generation:
-                    return
+                    return  # the target changed; the new target's cursor takes this frame again
                 start = time.perf_counter()
                 try:
                     result = self.tracker.track(job.frame.frame)
@@ -332,8 +340,6 @@ class TrackerNode(Node):
                 elapsed = time.perf_counter() - start
         with self._lock:
             if job.generation != self._generation:
-                if not job.replay:
-                    self._counters.dropped += 1
                 return
             if job.replay:
                 self._counters.replayed += 1
@@ -343,13 +349,14 @@ class TrackerNode(Node):
             self._counters.processed += 1
             detections = detection_array(job.frame.header, box if state == TrackStatus.TRACKING else None,
                                          self._score, self._track_id)
+            debug = self.params.publish_debug_image and self._debug_pub.get_subscription_count() > 0
+            self._counters.debug_images += int(debug)
+            score = self._score
             latency_ms = (time.monotonic_ns() - job.frame.received_ns) / 1e6
             status = self._status(job.frame.header, elapsed * 1e3, latency_ms)
-            debug = self.params.publish_debug_image
-            score = self._score
         self._detections_pub.publish(detections)
         self._status_pub.publish(status)
-        if debug and self._debug_pub.get_subscription_count() > 0:
+        if debug:
             self._debug_pub.publish(rgb_to_image(render_debug(job.frame.frame, box, state, score), job.frame.header))
 
     def _update_state(self, result: TrackResult | None, error: str) -> tuple[Box | None, int]:
@@ -373,6 +380,7 @@ class TrackerNode(Node):
             header=header, state=self._state, track_id=self._track_id, score=float(self._score),
             frames_received=counters.received, frames_processed=counters.processed,
             frames_dropped=counters.dropped, frames_rejected=counters.rejected, frames_replayed=counters.replayed,
+            debug_images=counters.debug_images,
             processing_ms=float(processing_ms), latency_ms=float(latency_ms), last_error=self._last_error,
         )
 

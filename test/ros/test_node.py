@@ -69,60 +69,68 @@ def test_target_three_frames_back_tracks_like_the_library(session, ros, frames, 
     assert status.frames_processed == last + 1 and status.processing_ms > 0
 
 
-def test_debug_image_is_published_only_while_subscribed(session, ros, frames):
+def test_debug_image_is_rendered_only_while_subscribed(session, ros, frames):
     _, driver = session
     driver.step(frames[11], ros.stamp_of(11))
-    assert driver.debug_images == {}
+    assert driver.status_for(ros.stamp_of(11)).debug_images == 0
     driver.subscribe_debug()
-    assert driver.spin_until(lambda: driver.node.count_subscribers("/smat_tracker/debug_image") > 0)
     index = 12
-    while not driver.debug_images and index < 15:
+    while not driver.debug_images and index < 16:
         driver.step(frames[index], ros.stamp_of(index))
         driver.spin_until(lambda: len(driver.debug_images) > 0, 2.0)
         index += 1
     assert driver.debug_images, "no debug image while subscribed"
     stamp, image = next(iter(driver.debug_images.items()))
     assert image.header == driver.header(stamp) and (image.height, image.width) == frames[0].shape[:2]
-    result = driver.set_parameter("publish_debug_image", False)
-    assert result.successful, result.reason
-    count = len(driver.debug_images)
+    assert driver.status_for(ros.stamp_of(index - 1)).debug_images == len(driver.debug_images)
+
+    assert driver.set_parameter("publish_debug_image", False).successful
     driver.step(frames[index], ros.stamp_of(index))
-    assert not driver.spin_until(lambda: len(driver.debug_images) > count, 1.0)
+    assert driver.status_for(ros.stamp_of(index)).debug_images == len(driver.debug_images)
+    assert driver.set_parameter("publish_debug_image", True).successful
+
+    driver.node.destroy_subscription(driver.debug_sub)
+    assert driver.spin_until(lambda: driver.node.count_subscribers("/smat_tracker/debug_image") == 0)
+    driver.spin_until(lambda: False, 1.0)  # let the node see the subscriber leave
+    rendered = driver.status_for(ros.stamp_of(index)).debug_images
+    for index in (17, 18):
+        driver.step(frames[index], ros.stamp_of(index))
+        assert driver.status_for(ros.stamp_of(index)).debug_images == rendered
 
 
 def test_clear_target_goes_idle(session, ros, frames):
     _, driver = session
     assert driver.clear().success
     assert driver.spin_until(lambda: driver.statuses[-1].state == ros.TrackStatus.IDLE)
-    detections = driver.step(frames[16], ros.stamp_of(16))
+    detections = driver.step(frames[20], ros.stamp_of(20))
     assert detections.detections == []
-    status = driver.status_for(ros.stamp_of(16))
+    status = driver.status_for(ros.stamp_of(20))
     assert status.state == ros.TrackStatus.IDLE and status.track_id == ""
 
 
 def test_target_by_topic_on_the_frames_stamp(session, ros, frames, library_boxes):
     _, driver = session
-    driver.step(frames[17], ros.stamp_of(17))
+    driver.step(frames[21], ros.stamp_of(21))
     box = (470.0, 230.0, 50.0, 80.0)
     message = Detection2D(bbox=box_to_bbox(box))
-    message.header.stamp = Time(nanoseconds=ros.stamp_of(17)).to_msg()
+    message.header.stamp = Time(nanoseconds=ros.stamp_of(21)).to_msg()
     driver.init_box_pub.publish(message)
     assert driver.spin_until(lambda: driver.statuses[-1].state == ros.TrackStatus.TRACKING)
-    expected = library_boxes(frames, 17, box, 21)
-    actual = [ros.boxes_of(driver.step(frames[index], ros.stamp_of(index)))[0] for index in range(18, 22)]
+    expected = library_boxes(frames, 21, box, 25)
+    actual = [ros.boxes_of(driver.step(frames[index], ros.stamp_of(index)))[0] for index in range(22, 26)]
     assert_boxes_close(actual, expected)
 
 
 def test_invalid_images_are_counted_and_the_node_keeps_working(session, ros, frames):
     _, driver = session
     before = driver.statuses[-1].frames_rejected
-    frame = frames[22]
-    good = ros.stamp_of(22)
+    frame = frames[26]
+    good = ros.stamp_of(26)
     unsupported = driver.header(good)
     driver.image_pub.publish(Image(header=unsupported, height=2, width=2, encoding="yuv422", step=4, data=bytes(8)))
     driver.image_pub.publish(Image(header=unsupported, height=4, width=4, encoding="rgb8", step=12, data=bytes(20)))
     driver.image_pub.publish(Image(header=unsupported, height=0, width=0, encoding="rgb8", step=0, data=b""))
-    driver.publish(frame, ros.stamp_of(21))  # already processed: stale
+    driver.publish(frame, ros.stamp_of(25))  # already processed: stale
     detections = driver.step(frame, good)
     status = driver.status_for(good)
     assert status.frames_rejected == before + 4
@@ -139,7 +147,7 @@ def test_invalid_images_are_counted_and_the_node_keeps_working(session, ros, fra
 )
 def test_invalid_target_boxes_are_refused(session, ros, box, words):
     _, driver = session
-    response = driver.set_target(ros.stamp_of(22), box)
+    response = driver.set_target(ros.stamp_of(26), box)
     assert not response.success and words in response.message, response.message
 
 
@@ -147,7 +155,7 @@ def test_target_older_than_the_buffer_is_refused_and_the_node_still_answers(sess
     _, driver = session
     response = driver.set_target(ros.stamp_of(0), ros.init_box)
     assert not response.success and "older than the oldest buffered frame" in response.message
-    assert len(driver.step(frames[23], ros.stamp_of(23)).detections) == 1
+    assert len(driver.step(frames[27], ros.stamp_of(27)).detections) == 1
 
 
 @pytest.mark.parametrize(
@@ -170,7 +178,7 @@ def test_video_source_replays_one_frame_per_processed_frame(session, ros, tmp_pa
     folder = tmp_path / "clip"
     folder.mkdir()
     for index in range(4):
-        cv2.imwrite(str(folder / f"{index:04d}.png"), cv2.cvtColor(frames[24 + index], cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(folder / f"{index:04d}.png"), cv2.cvtColor(frames[28 + index], cv2.COLOR_RGB2BGR))
     before = set(driver.detections)
     domain = int(driver.context.get_domain_id())
     source = ros.run_module("smat_ros.ros.video_source",
