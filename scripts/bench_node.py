@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "config" / "fastdds_localhost.xml"
@@ -101,7 +102,7 @@ def main() -> int:
     client = driver.create_client(SetTarget, "/smat_tracker/set_target")
     stamps = itertools.count(1_000_000_000_000, 33_000_000)
 
-    def spin_until(condition, timeout_s: float = 120.0) -> None:
+    def spin_until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
         """Spin the driver until ``condition()``; exit with an error line if the node died or timed out."""
         deadline = time.monotonic() + timeout_s
         while not condition():

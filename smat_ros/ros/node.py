@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any, Callable
 
 import cv2
 import numpy as np
@@ -29,7 +30,7 @@ from rclpy.time import Time
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
 from std_srvs.srv import Trigger
-from vision_msgs.msg import Detection2D, Detection2DArray
+from vision_msgs.msg import BoundingBox2D, Detection2D, Detection2DArray
 
 from smat_ros import Tracker, TrackResult
 from smat_ros.crop import Box, validate_box
@@ -106,7 +107,8 @@ class TrackerNode(Node):
         if self.params.image_qos == "sensor_data":
             image_qos.reliability = ReliabilityPolicy.BEST_EFFORT
         if self.params.use_compressed:
-            self._image_sub = self.create_subscription(CompressedImage, "image/compressed", self._on_compressed, image_qos)
+            self._image_sub = self.create_subscription(
+                CompressedImage, "image/compressed", self._on_compressed, image_qos)
         else:
             self._image_sub = self.create_subscription(Image, "image", self._on_image, image_qos)
         self.create_subscription(Detection2D, "~/init_box", self._on_init_box, OUTPUT_QOS)
@@ -181,7 +183,7 @@ class TrackerNode(Node):
         """Buffer a jpeg/png image (rejected and counted if invalid or stale)."""
         self._receive(msg, compressed_to_rgb)
 
-    def _receive(self, msg: Image | CompressedImage, convert) -> None:
+    def _receive(self, msg: Image | CompressedImage, convert: Callable[[Any], np.ndarray]) -> None:
         """Check the stamp, convert to RGB, buffer the frame and wake the worker."""
         received_ns = time.monotonic_ns()
         stamp_ns = Time.from_msg(msg.header.stamp).nanoseconds
@@ -220,7 +222,7 @@ class TrackerNode(Node):
         """Topic: start tracking msg.bbox on the frame stamped msg.header.stamp."""
         self._set_target(msg.header, msg.bbox)
 
-    def _set_target(self, header: Header, bbox) -> tuple[bool, str, str]:
+    def _set_target(self, header: Header, bbox: BoundingBox2D) -> tuple[bool, str, str]:
         """Initialize on the buffered frame named by the stamp; (success, message, track id)."""
         requested_ns = Time.from_msg(header.stamp).nanoseconds
         box = bbox_to_box(bbox)
@@ -255,7 +257,8 @@ class TrackerNode(Node):
         if init_detections is not None:
             self._detections_pub.publish(init_detections)
         self._status_pub.publish(status)
-        message = f"tracking {track_id} from the frame stamped {frame.stamp_ns} ns, {catchup} buffered frame(s) after it"
+        message = (f"tracking {track_id} from the frame stamped {frame.stamp_ns} ns, "
+                   f"{catchup} buffered frame(s) after it")
         self.get_logger().info(message)
         return True, message, track_id
 

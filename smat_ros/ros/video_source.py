@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Callable
 
+import numpy as np
 import rclpy
 from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
 from rclpy.exceptions import ParameterException
@@ -60,7 +62,8 @@ class VideoSource(Node):
         except ParameterException as exc:
             raise SourceError(f"bad parameter: {exc}") from None
         if self.encoding not in PUBLISH_ENCODINGS:
-            raise SourceError(f"parameter 'encoding' must be one of {', '.join(PUBLISH_ENCODINGS)}, got {self.encoding!r}")
+            choices = ", ".join(PUBLISH_ENCODINGS)
+            raise SourceError(f"parameter 'encoding' must be one of {choices}, got {self.encoding!r}")
         if not self.source:
             raise SourceError("parameter 'source' is not set: pass -p source:=/path/to/video_or_folder")
         try:
@@ -71,7 +74,8 @@ class VideoSource(Node):
         qos = QoSProfile(depth=5)
         self.image_pub = self.create_publisher(Image, "image", qos)
         self.info_pub = self.create_publisher(CameraInfo, "camera_info", qos)
-        self.compressed_pub = self.create_publisher(CompressedImage, "image/compressed", qos) if self.compressed else None
+        self.compressed_pub = (self.create_publisher(CompressedImage, "image/compressed", qos)
+                               if self.compressed else None)
         self._acked_ns = -1
         if self.sync_topic:
             self.create_subscription(Detection2DArray, self.sync_topic, self._on_sync, QoSProfile(depth=10))
@@ -80,7 +84,7 @@ class VideoSource(Node):
         """Remember the stamp of the newest detections."""
         self._acked_ns = max(self._acked_ns, Time.from_msg(msg.header.stamp).nanoseconds)
 
-    def _wait(self, done, timeout_s: float) -> bool:
+    def _wait(self, done: Callable[[], bool], timeout_s: float) -> bool:
         """Spin until ``done()`` or the timeout; whether it was done."""
         deadline = time.monotonic() + timeout_s
         while not done():
@@ -114,7 +118,7 @@ class VideoSource(Node):
             if not self.loop:
                 return published
 
-    def _publish(self, frame, header: Header) -> None:
+    def _publish(self, frame: np.ndarray, header: Header) -> None:
         """Publish one RGB frame as image, camera_info and (optionally) image/compressed."""
         height, width = frame.shape[:2]
         self.image_pub.publish(rgb_to_image(frame, header, self.encoding))
