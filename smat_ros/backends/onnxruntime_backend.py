@@ -63,6 +63,9 @@ class OnnxRuntimeBackend(Backend):
         if threads is not None:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+        # Idle workers sleep instead of spinning: on a CPU shared with other nodes spinning steals their time
+        # (measured here: 2-thread steps 93 ms spinning vs 84 ms not, on a loaded 2-core machine; equal when quiet).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = provider_list(self.provider, request, model, onnxruntime.__version__)
         try:
             session = onnxruntime.InferenceSession(model, options, providers=providers)
