@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -121,10 +122,12 @@ def main() -> int:
         if not folder.is_dir():
             print(f"error: --images folder not found: {folder}", file=sys.stderr)
             return 2
-    prepare(args.work, args.images, args.train_sequences, args.test_sequences)
+    work, output, config = args.work.resolve(), args.output.resolve(), load_yaml(TrainConfig, args.config)
+    prepare(work, [folder.resolve() for folder in args.images], args.train_sequences, args.test_sequences)
     if args.prepare_only:
         return 0
-    result = train(load_yaml(TrainConfig, args.config), args.work, args.output, device="cpu", resume=args.resume)
+    os.chdir(REPO)  # the config's init_checkpoint is relative to the repository
+    result = train(config, work, output, device="cpu", resume=args.resume)
     logging.info("finished at epoch %d, step %d: %s", result.epoch, result.step, result.last_checkpoint)
     return 0
 
