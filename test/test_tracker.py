@@ -26,16 +26,34 @@ def count_calls(module: torch.nn.Module) -> list[int]:
 
 
 def test_template_branch_runs_once_per_target(checkpoint_path: Path, frames: list[np.ndarray]) -> None:
-    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu")
-    stem = count_calls(tracker.model.backbone.stem)
-    template_downsample = count_calls(tracker.model.backbone.layer3.downsample)
-    template_entry = count_calls(tracker.model.backbone.layer3.mixer.local_dw)
+    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu", graph="eager")
+    model = tracker.backend.model
+    stem = count_calls(model.backbone.stem)
+    template_downsample = count_calls(model.backbone.layer3.downsample)
+    template_entry = count_calls(model.backbone.layer3.mixer.local_dw)
     tracker.initialize(frames[0], (639, 240, 46, 81))
     assert (stem[0], template_downsample[0], template_entry[0]) == (1, 1, 1)
     for frame in frames[1:5]:
         tracker.track(frame)
     # four search crops, no template recomputation: one call each per step
     assert (stem[0], template_downsample[0], template_entry[0]) == (5, 5, 5)
+
+
+def test_default_backend_computes_template_features_once(
+    checkpoint_path: Path, frames: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu")
+    calls: list[object] = []
+    original = tracker.backend.template_features
+    monkeypatch.setattr(tracker.backend, "template_features", lambda crop: calls.append(crop) or original(crop))
+    seen: list[object] = []
+    track = tracker.backend.track
+    monkeypatch.setattr(tracker.backend, "track", lambda features, crop: seen.append(features) or track(features, crop))
+    tracker.initialize(frames[0], (639, 240, 46, 81))
+    for frame in frames[1:4]:
+        tracker.track(frame)
+    assert len(calls) == 1 and len(seen) == 3
+    assert all(features is seen[0] for features in seen)
 
 
 def test_track_result_is_a_box_and_score(tracker: Tracker, frames: list[np.ndarray]) -> None:
