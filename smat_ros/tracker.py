@@ -85,6 +85,8 @@ class Tracker:
         self.model = model.eval().to(self.device)
         self.model.requires_grad_(False)
         if isinstance(backend, Backend):
+            if half or precision is not None or graph != "auto" or provider is not None or threads is not None:
+                raise ValueError("half/precision/graph/provider/threads configure a backend given by name, not an instance")
             self.backend = backend
         else:
             chosen = resolve_precision(half, precision)

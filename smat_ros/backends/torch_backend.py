@@ -104,10 +104,10 @@ class TorchBackend(Backend):
         """Template crop -> cached features [1, 128, 4, 64] on the device."""
         return self._template(self._to_input(crop))
 
+    @torch.inference_mode()
     def track(self, features: object, crop: np.ndarray) -> TrackMaps:
         """Cached features + search crop -> float32 maps on the device."""
         if not isinstance(features, torch.Tensor):
             raise BackendError(f"torch backend got template features of type {type(features).__name__}")
-        with torch.no_grad() if self.graph == "frozen" else torch.inference_mode():
-            score, size, offset = self._tracking(features, self._to_input(crop))
+        score, size, offset = self._tracking(features, self._to_input(crop))
         return TrackMaps(score.float(), size.float(), offset.float())

@@ -73,3 +73,9 @@ def test_from_exported_directory(graphs: OnnxGraphs, tmp_path: Path, crops: tupl
     reference = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
     maps = [b.track(b.template_features(crops[0]), crops[1]) for b in (backend, reference)]
     assert torch.equal(maps[0].score_map, maps[1].score_map)
+
+
+def test_backend_options_with_an_instance_are_rejected(fixture_model: SMAT, graphs: OnnxGraphs) -> None:
+    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
+    with pytest.raises(ValueError, match="configure a backend given by name"):
+        Tracker(fixture_model, device="cpu", backend=backend, precision="fp16")
