@@ -79,3 +79,12 @@ def test_backend_options_with_an_instance_are_rejected(fixture_model: SMAT, grap
     backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
     with pytest.raises(ValueError, match="configure a backend given by name"):
         Tracker(fixture_model, device="cpu", backend=backend, precision="fp16")
+
+
+def test_from_checkpoint_by_name(checkpoint_path: Path, frames: list[np.ndarray], reference_track: dict) -> None:
+    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu", backend="onnxruntime", threads=1)
+    assert isinstance(tracker.backend, OnnxRuntimeBackend) and tracker.backend.provider == "cpu"
+    tracker.initialize(frames[0], reference_track["init_box_xywh"])
+    for index, frame in enumerate(frames[1:4], start=1):
+        box = tracker.track(frame).box
+        assert np.abs(np.subtract(box, reference_track["boxes_xywh"][index])).max() <= FP32_BOX_TOLERANCE_PX, index
