@@ -6,6 +6,7 @@ import logging
 import time
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from smat_ros.cli.common import add_logging_argument, run_cli
@@ -25,6 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--init", required=True, help="target box on the first frame: x,y,w,h in pixels")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     parser.add_argument("--half", action="store_true", help="fp16 inference (CUDA only)")
+    parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime"], help="inference backend")
+    parser.add_argument("--precision", choices=["fp32", "fp16", "bf16"], help="fp32 (default), fp16 (CUDA), bf16 (CPU)")
+    parser.add_argument(
+        "--graph", default="auto", choices=["auto", "eager", "frozen", "compiled"], help="torch graph mode"
+    )
+    parser.add_argument("--provider", choices=["auto", "cpu", "cuda", "tensorrt"], help="onnxruntime provider")
+    parser.add_argument("--threads", type=int, help="CPU threads (torch: process-wide; onnxruntime: per session)")
     parser.add_argument("--boxes-out", type=Path, help="write one x,y,w,h line per frame (GOT-10k result format)")
     parser.add_argument("--video-out", type=Path, help="write the frames with box and score drawn (.mp4 or .avi)")
     add_logging_argument(parser)
@@ -35,7 +43,20 @@ def track_sequence(args: argparse.Namespace) -> int:
     """Run the tracker over the input and write the requested outputs."""
     source = FrameSource(args.input)
     init_box = parse_box(args.init)
-    tracker = Tracker.from_checkpoint(args.checkpoint, device=args.device, half=args.half)
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be >= 1, got {args.threads}")
+    if args.threads is not None and args.backend == "torch":
+        torch.set_num_threads(args.threads)
+    tracker = Tracker.from_checkpoint(
+        args.checkpoint,
+        device=args.device,
+        half=args.half,
+        backend=args.backend,
+        precision=args.precision,
+        graph=args.graph,
+        provider=args.provider,
+        threads=args.threads if args.backend == "onnxruntime" else None,
+    )
     boxes: list[tuple[float, ...]] = []
     writer: VideoWriter | None = None
     elapsed = 0.0

@@ -84,3 +84,18 @@ def test_convert_cli(tmp_path: Path, checkpoint_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert bad.returncode == 1 and bad.stderr.strip().startswith("smat-convert: error: checkpoint not found")
+
+
+def test_onnxruntime_backend_from_the_cli(tmp_path: Path, short_sequence: Path, checkpoint_path: Path,
+                                          reference_track: dict) -> None:
+    boxes_out = tmp_path / "boxes.txt"
+    result = run_track(
+        "--checkpoint", str(checkpoint_path), "--input", str(short_sequence), "--init", "639,240,46,81",
+        "--device", "cpu", "--backend", "onnxruntime", "--threads", "1", "--boxes-out", str(boxes_out),
+    )
+    assert result.returncode == 0, result.stderr
+    boxes = np.array([[float(v) for v in line.split(",")] for line in boxes_out.read_text().splitlines()])
+    np.testing.assert_allclose(boxes, reference_track["boxes_xywh"][:8], atol=0.5)
+    bad = run_track("--checkpoint", str(checkpoint_path), "--input", str(short_sequence), "--init", "639,240,46,81",
+                    "--device", "cpu", "--provider", "cuda")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and "provider" in bad.stderr
