@@ -14,9 +14,16 @@ if ! [ -x "$PY" ] || ! (cd / && "$PY" -c "import smat_ros.msg, smat_ros.ros.node
   bash scripts/setup.sh
 fi
 
-if [ -f weights/smat_demo.safetensors ]; then
+# SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh runs the demo with the official weights.
+if [ -n "${SMAT_CHECKPOINT:-}" ]; then
+  CHECKPOINT=$SMAT_CHECKPOINT
+  THRESHOLD=0.25
+elif [ -f weights/smat_demo.safetensors ]; then
   CHECKPOINT=weights/smat_demo.safetensors
   THRESHOLD=0.25
+  echo "NOTE: using the demo weights (weights/MODEL_CARD.md): 30 CPU minutes of training on synthetic data, no real" >&2
+  echo "NOTE: tracking data. Their box grows and loses the person within ~8 frames. For the paper's tracker run" >&2
+  echo "NOTE:   SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh" >&2
 else
   CHECKPOINT=test/fixtures/smat_reference/checkpoint.pth.tar
   THRESHOLD=0.0
