@@ -11,6 +11,8 @@ its fps ratio to the reference at the same thread count.
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python scripts/benchmark.py --threads 2 1 --reference /tmp/ref --markdown t.md
 
+It uses the smat_ros installed in .venv by scripts/setup.sh; to benchmark a modified checkout, prefix PYTHONPATH=. .
+
 Set OMP_WAIT_POLICY=PASSIVE on a CPU shared with other processes: torch's GNU OpenMP threads otherwise spin at every
 barrier, and a 2-thread step that takes 65 ms with passive waiting took 3.3 s on a loaded 2-core machine.
 """
@@ -30,17 +32,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from smat_ros import Tracker
+from smat_ros.backends import BackendError
+from smat_ros.backends.folding import count_parameters
+from smat_ros.checkpoint import check_and_load, load_state_dict, read_pickled_checkpoint
+from smat_ros.crop import sample_target
+from smat_ros.model import SMAT
+from smat_ros.video import parse_box, read_image
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # run from a checkout without installing
-
-from smat_ros import Tracker  # noqa: E402
-from smat_ros.backends import BackendError  # noqa: E402
-from smat_ros.backends.folding import count_parameters  # noqa: E402
-from smat_ros.checkpoint import check_and_load, load_state_dict, read_pickled_checkpoint  # noqa: E402
-from smat_ros.crop import sample_target  # noqa: E402
-from smat_ros.model import SMAT  # noqa: E402
-from smat_ros.video import parse_box, read_image  # noqa: E402
-
 FIXTURES = REPO / "test" / "fixtures"
 DEFAULT_VARIANTS = ("torch:fp32:eager", "torch:fp32:frozen", "onnxruntime:fp32:cpu", "torch:bf16:frozen")
 CUDA_VARIANTS = ("torch:fp32:eager@cuda", "torch:fp16:eager@cuda", "onnxruntime:fp32:cuda@cuda", "onnxruntime:fp16:tensorrt@cuda")
