@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import types
 from pathlib import Path
@@ -301,6 +304,62 @@ def table(variants: list[Variant]) -> str:
     return "\n".join(lines)
 
 
+def save_variants(variants: list[Variant], path: Path) -> None:
+    """Write the measurements of ``variants`` as JSON (for --isolate)."""
+    rows = [
+        {
+            "label": v.label, "columns": v.columns, "threads": v.threads, "params": v.params, "startup_s": v.startup_s,
+            "init_ms": v.init_ms, "step_ms": v.step_ms, "forward_ms": v.forward_ms,
+            "boxes": None if v.boxes is None else v.boxes.tolist(),
+        }
+        for v in variants
+    ]
+    path.write_text(json.dumps(rows))
+
+
+def load_variants(path: Path) -> list[Variant]:
+    """Measurements written by :func:`save_variants` (no tracker attached)."""
+    return [
+        Variant(row["label"], tuple(row["columns"]), row["threads"], None, None, row["params"], row["startup_s"],  # type: ignore[arg-type]
+                row["init_ms"], row["step_ms"], row["forward_ms"],
+                None if row["boxes"] is None else np.array(row["boxes"]))
+        for row in json.loads(path.read_text())
+    ]
+
+
+def run_isolated(args: argparse.Namespace, variant_names: list[str]) -> list[Variant]:
+    """Every (threads, variant) in a process of its own, one pass per round, alternating; measurements merged."""
+    jobs = [(threads, name) for threads in args.threads for name in variant_names]
+    if args.reference is not None:
+        jobs += [(threads, REFERENCE) for threads in args.threads]
+    merged: dict[tuple[int, str], Variant] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_index in tqdm(range(args.rounds), desc="isolated rounds", unit="round"):
+            shift = round_index % len(jobs)
+            for threads, name in jobs[shift:] + jobs[:shift]:
+                out = Path(tmp) / "variant.json"
+                command = [
+                    sys.executable, str(Path(__file__).resolve()), "--threads", str(threads), "--rounds", "1",
+                    "--repeats", str(args.repeats), "--checkpoint", str(args.checkpoint),
+                    "--sequence", str(args.sequence), "--json", str(out),
+                ]
+                if name == REFERENCE:
+                    command += ["--reference", str(args.reference), "--reference-only"]
+                else:
+                    command += ["--variants", name]
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                for variant in load_variants(out):
+                    key = (variant.threads, variant.label)
+                    if key not in merged:
+                        merged[key] = variant
+                    else:
+                        kept = merged[key]
+                        kept.init_ms += variant.init_ms
+                        kept.step_ms += variant.step_ms
+                        kept.forward_ms += variant.forward_ms
+    return [merged[key] for key in sorted(merged, key=lambda k: (-k[0], jobs.index(k)))]
+
+
 def onnxruntime_version() -> str:
     """Installed onnxruntime version, or 'not installed'."""
     try:
@@ -327,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved passes over the sequence (default: 3)")
     parser.add_argument("--repeats", type=int, default=10, help="forward timings per variant per round (default: 10)")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--isolate",
+        action="store_true",
+        help="run every variant in a process of its own, alternating (runtimes in one process disturb each other)",
+    )
+    parser.add_argument("--reference-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     return parser
 
 
@@ -349,8 +415,18 @@ def main(argv: list[str] | None = None) -> int:
     model = SMAT()
     check_and_load(model, load_state_dict(args.checkpoint), str(args.checkpoint))
     variant_names = list(args.variants) + (list(CUDA_VARIANTS) if torch.cuda.is_available() else [])
+    if args.reference_only:
+        variant_names = []
     if not torch.cuda.is_available():
         print("CUDA is not available: CPU variants only")
+    if args.isolate:
+        load_before = os.getloadavg()
+        text = table(run_isolated(args, variant_names))
+        print(f"isolated: load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after on {os.cpu_count()} CPUs")
+        print(text)
+        if args.markdown is not None:
+            args.markdown.write_text(text + "\n")
+        return 0
     rows: list[Variant] = []
     for threads in args.threads:
         torch.set_num_threads(threads)
@@ -362,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{threads} thread(s): load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after "
               f"on {os.cpu_count()} CPUs")
         rows.extend(variants)
+    if args.json is not None:
+        save_variants(rows, args.json)
     text = table(rows)
     print(text)
     if args.markdown is not None:
