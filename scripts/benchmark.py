@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import os
 import statistics
@@ -129,6 +130,18 @@ def build_ours(model: SMAT, text: str, threads: int, frame: np.ndarray, box: Seq
     return Variant(text, columns, threads, OurTracker(tracker), forward, params, startup)
 
 
+def register_package(name: str, folder: Path) -> None:
+    """Import package ``name`` from ``folder`` (its submodules resolve inside it) without touching sys.path."""
+    spec = importlib.util.spec_from_file_location(
+        name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"benchmark: error: cannot import {folder}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
 def install_reference_shims(reference_dir: Path) -> None:
     """Make the reference code importable here: stubs for modules its tracking path never uses."""
 
@@ -163,7 +176,7 @@ def install_reference_shims(reference_dir: Path) -> None:
         module.__dict__.update(attributes)
         sys.modules.setdefault(name, module)
 
-    sys.path.insert(0, str(reference_dir))
+    register_package("lib", reference_dir / "lib")  # the reference's top-level package, by path
     stub("torch._six", string_classes=(str, bytes), int_classes=int, inf=float("inf"))  # removed from torch
     stub("easydict", EasyDict=EasyDict)
     for name in ("visdom", "visdom.server", "jpeg4py", "torchvision.transforms", "torchvision.transforms.functional"):
