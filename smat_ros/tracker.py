@@ -82,15 +82,14 @@ class Tracker:
     ) -> None:
         self.device = resolve_device(device)
         self.config = config
-        self.model = model.eval().to(self.device)
-        self.model.requires_grad_(False)
+        model.eval().requires_grad_(False)
         if isinstance(backend, Backend):
             if half or precision is not None or graph != "auto" or provider is not None or threads is not None:
                 raise ValueError("half/precision/graph/provider/threads configure a backend given by name, not an instance")
             self.backend = backend
         else:
             chosen = resolve_precision(half, precision)
-            self.backend = create_backend(backend, self.model, self.device, chosen, graph, provider, threads)
+            self.backend = create_backend(backend, model, self.device, chosen, graph, provider, threads)
         self.window = hann_window(model.config.feat_size).to(self.backend.device)
         self._template: object | None = None
         self._box: Box | None = None
