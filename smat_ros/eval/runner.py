@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence as Seq
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
+from smat_ros.errors import InputError
 from smat_ros.eval.datasets import Sequence
 from smat_ros.eval.errors import EvalError
 from smat_ros.eval.results import is_finished, pack_submission, write_result
+from smat_ros.video import read_image
 
 LOGGER = logging.getLogger(__name__)
 
@@ -63,10 +64,10 @@ class RunSummary:
 
 def read_frame(path: str) -> np.ndarray:
     """An image file as an RGB uint8 array (H, W, 3); EvalError naming the file when unreadable."""
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise EvalError(f"{path}: cannot read image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    try:
+        return read_image(path)
+    except InputError:
+        raise EvalError(f"{path}: cannot read image") from None
 
 
 def _initial_box(sequence: Sequence) -> tuple[float, float, float, float]:

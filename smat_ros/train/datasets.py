@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-import cv2
 import numpy as np
 
-from smat_ros.errors import SmatError
+from smat_ros import video
+from smat_ros.errors import InputError, SmatError
 from smat_ros.train.config import DatasetConfig
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,11 @@ class TrackingDataset(Protocol):
 
 
 def read_image(path: Path) -> np.ndarray:
-    """Read an image file as HxWx3 uint8 RGB."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetError(f"cannot read image {path}")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    """Read an image file as HxWx3 uint8 RGB; DatasetError naming the file when unreadable."""
+    try:
+        return video.read_image(path)
+    except InputError as exc:
+        raise DatasetError(str(exc)) from None
 
 
 def read_boxes(path: Path) -> np.ndarray:
