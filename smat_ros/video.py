@@ -9,6 +9,7 @@ import numpy as np
 
 from smat_ros.errors import InputError
 
+TRACK_COLOR = (255, 255, 0)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
@@ -81,16 +82,17 @@ def format_box(box: Sequence[float]) -> str:
     return ",".join(f"{v:.4f}" for v in box)
 
 
-def draw_track(frame_rgb: np.ndarray, box: Sequence[float] | None, score: float | None, label: str = "") -> np.ndarray:
-    """Copy of ``frame_rgb`` with the box, score and a label drawn (RGB in, RGB out)."""
+def draw_track(frame_rgb: np.ndarray, box: Sequence[float] | None, score: float | None, label: str = "",
+               color: tuple[int, int, int] = TRACK_COLOR) -> np.ndarray:
+    """Copy of ``frame_rgb`` with the box, a label and the score drawn in ``color`` (RGB in, RGB out)."""
     canvas = np.ascontiguousarray(frame_rgb).copy()
     if box is not None:
         x, y, w, h = (int(round(v)) for v in box)
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), (0, 255, 0), 2)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), color, 2)
     text = " ".join(t for t in (label, f"score {score:.2f}" if score is not None else "") if t)
     if text:
         cv2.putText(canvas, text, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)
-        cv2.putText(canvas, text, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 0), 1, cv2.LINE_AA)
+        cv2.putText(canvas, text, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, color, 1, cv2.LINE_AA)
     return canvas
 
 

@@ -48,3 +48,12 @@ def test_box_text() -> None:
     for text in ("1,2,3", "a,b,c,d"):
         with pytest.raises(InputError, match="four numbers"):
             parse_box(text)
+
+
+def test_draw_track_draws_in_the_given_colour_on_a_copy() -> None:
+    frame = np.zeros((60, 80, 3), dtype=np.uint8)
+    drawn = draw_track(frame, (20, 30, 30, 20), 0.5, "TRACKING", color=(255, 64, 0))
+    assert not frame.any(), "the input frame was drawn on"
+    assert tuple(drawn[30, 35]) == (255, 64, 0) and tuple(drawn[40, 20]) == (255, 64, 0)
+    assert not drawn[40, 35].any(), "the box interior was filled"
+    assert tuple(draw_track(frame, (20, 30, 30, 20), None)[30, 35]) == (255, 255, 0)

@@ -16,7 +16,6 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-import cv2
 import numpy as np
 import rclpy
 import torch
@@ -40,6 +39,7 @@ from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_a
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
 from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor
 from smat_ros.srv import SetTarget
+from smat_ros.video import draw_track
 
 STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
 STATE_COLORS = {TrackStatus.TRACKING: (0, 255, 0), TrackStatus.LOST: (255, 64, 0), TrackStatus.IDLE: (255, 255, 0)}
@@ -396,14 +396,8 @@ class TrackerNode(Node):
 
 
 def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float) -> np.ndarray:
-    """Copy of ``frame`` with the box, the state and the score drawn on it."""
-    image = np.ascontiguousarray(frame).copy()
-    color = STATE_COLORS[state]
-    if box is not None:
-        x, y, w, h = box
-        cv2.rectangle(image, (round(x), round(y)), (round(x + w), round(y + h)), color, 2)
-    cv2.putText(image, f"{STATE_NAMES[state]} {score:.2f}", (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, color, 2)
-    return image
+    """Copy of ``frame`` with the box, the state and the score drawn in the state's colour."""
+    return draw_track(frame, box, score, label=STATE_NAMES[state], color=STATE_COLORS[state])
 
 
 def main(args: list[str] | None = None) -> int:
