@@ -7,7 +7,9 @@ Data (nothing is downloaded by this script; nothing comes from vtest.avi):
         pip download --no-deps scikit-image && unzip -o scikit_image-*.whl 'skimage/data/*' -d skimage_wheel
         apt-get download opencv-doc && dpkg-deb -x opencv-doc_*.deb opencv_doc
   * <work>/synthetic/train: synthetic GOT-10k-layout sequences whose objects and backgrounds are cut from those
-    images (and procedural textures); <work>/synthetic/test: a held-out set with another seed (for AO);
+    images (and procedural textures); <work>/synthetic/walkers: static-camera scenes of walking figures
+    (pedestrian-like targets among look-alike distractors); <work>/synthetic/test: a held-out set with another
+    seed (for AO);
   * <work>/stills: the images as a COCO-format "instances" set with random boxes (static pairs, as COCO).
 
 Then it runs the normal training loop (same as ``smat-train --config config/train_demo.yaml --data-root <work>``)
@@ -81,27 +83,34 @@ def write_stills(root: Path, images: list[np.ndarray], names: list[str], seed: i
 
 
 def prepare(work: Path, image_folders: list[Path], train_sequences: int, test_sequences: int) -> None:
-    """Write the synthetic train/test sequences and the stills set under ``work`` (skipped if present)."""
-    if (work / "synthetic" / "train" / "list.txt").is_file():
-        logging.info("data already prepared in %s", work)
-        return
+    """Write the synthetic train/walkers/test sequences and the stills set under ``work`` (each part skipped if
+    present)."""
     paths = collect_images(image_folders)
     loaded = [(p, load_rgb(p)) for p in paths]
     images = [(p, im) for p, im in loaded if im is not None]
     if not images:
         raise SystemExit(f"error: no usable still images under {', '.join(map(str, image_folders))}")
     logging.info("%d still images (of %d files)", len(images), len(paths))
-    (work / "sources.txt").parent.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     (work / "sources.txt").write_text("\n".join(str(p) for p, _ in images) + "\n")
     sources = [im for _, im in images]
-    sequence = SyntheticConfig(sequences=train_sequences, frames=40, width=384, height=288, min_object=24,
-                               max_object=110, distractors=3, max_speed=7.0)
-    write_got10k(work / "synthetic" / "train", sequence, seed=1, sources=sources)
+    sprites = SyntheticConfig(sequences=train_sequences, frames=40, width=384, height=288, min_object=24,
+                              max_object=110, distractors=3, max_speed=7.0)
+    walkers = SyntheticConfig(sequences=train_sequences, frames=40, width=384, height=288, min_object=24,
+                              max_object=80, distractors=5, max_speed=6.0, walkers=0.85, static_camera=0.7)
     held_out = SyntheticConfig(sequences=test_sequences, frames=60, width=384, height=288, min_object=24,
                                max_object=110, distractors=3, max_speed=7.0)
-    write_got10k(work / "synthetic" / "test", held_out, seed=2, sources=sources, prefix="TEST")
-    boxes = write_stills(work / "stills", sources, [str(p) for p, _ in images], seed=3)
-    logging.info("wrote %d + %d synthetic sequences and %d still boxes", train_sequences, test_sequences, boxes)
+    parts = [("synthetic/train", sprites, 1, "SYN"), ("synthetic/walkers", walkers, 4, "WALK"),
+             ("synthetic/test", held_out, 2, "TEST")]
+    for folder, config, seed, prefix in parts:
+        if (work / folder / "list.txt").is_file():
+            logging.info("%s already prepared", work / folder)
+            continue
+        write_got10k(work / folder, config, seed=seed, sources=sources, prefix=prefix)
+        logging.info("wrote %d sequences to %s", config.sequences, work / folder)
+    if not (work / "stills" / "annotations").is_dir():
+        boxes = write_stills(work / "stills", sources, [str(p) for p, _ in images], seed=3)
+        logging.info("wrote %d still boxes", boxes)
 
 
 def main() -> int:

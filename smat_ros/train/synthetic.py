@@ -4,6 +4,10 @@ Used by the tests (a tiny dataset written to a temporary folder) and for the dem
 textures cut from real still images). A sequence has one target and a few distractors that move smoothly,
 bounce off the borders, change scale, and pass in front of or behind each other; ``cover.label`` holds the
 visible fraction of the target in eighths and ``absence.label`` marks frames where it is hidden.
+
+With ``walkers > 0`` some objects are walkers: upright silhouettes (head, torso, swinging arms and legs) in
+two-tone "clothing" that walk at a steady pace and change shape every frame, as pedestrians seen by a static
+camera (``static_camera`` is the share of sequences whose background does not pan).
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ class SyntheticConfig:
     max_object: int = 96
     distractors: int = 2
     max_speed: float = 6.0
+    walkers: float = 0.0
+    static_camera: float = 0.0
 
 
 def procedural_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,6 +90,24 @@ def object_mask(height: int, width: int, rng: np.random.Generator) -> np.ndarray
     return mask
 
 
+def walker_mask(height: int, width: int, phase: float) -> np.ndarray:
+    """HxW float mask of an upright walking figure at gait ``phase`` (radians): head, torso, arms, legs."""
+    mask = np.zeros((height, width), np.float32)
+    cx, limb = width / 2, max(1, round(width * 0.22))
+    head = max(1, round(min(0.09 * height, 0.3 * width)))
+    cv2.circle(mask, (round(cx), head), head, 1.0, -1)
+    cv2.ellipse(mask, (round(cx), round(0.36 * height)), (max(1, round(0.3 * width)), max(1, round(0.2 * height))),
+                0, 0, 360, 1.0, -1)
+    swing = np.sin(phase)
+    hip, shoulder = (cx, 0.52 * height), (cx, 0.24 * height)
+    for side in (-1, 1):
+        foot = (cx + side * swing * 0.32 * width, height - 1 - limb / 2)
+        hand = (cx - side * swing * 0.3 * width, 0.55 * height)
+        cv2.line(mask, tuple(round(v) for v in hip), tuple(round(v) for v in foot), 1.0, limb)
+        cv2.line(mask, tuple(round(v) for v in shoulder), tuple(round(v) for v in hand), 1.0, max(1, limb // 2))
+    return mask
+
+
 def tight_box(mask: np.ndarray) -> tuple[int, int, int, int]:
     """(x, y, w, h) of the non-zero part of a mask (the full mask when empty)."""
     ys, xs = np.nonzero(mask > 0.5)
@@ -102,10 +126,17 @@ class MovingObject:
     velocity: np.ndarray
     scale: float
     scale_rate: float
+    gait_rate: float = 0.0
+    phase: float = 0.0
 
     def step(self, width: int, height: int, max_speed: float, rng: np.random.Generator) -> None:
-        """Advance one frame: smooth random acceleration, bounce at the borders, slow scale drift."""
-        self.velocity = np.clip(self.velocity + rng.normal(0, 0.6, 2), -max_speed, max_speed)
+        """Advance one frame: smooth random acceleration (steady for walkers), bounce at the borders, slow scale
+        drift, gait."""
+        if self.gait_rate:
+            self.phase += self.gait_rate
+            self.velocity = np.clip(self.velocity + rng.normal(0, 0.1, 2), -max_speed, max_speed)
+        else:
+            self.velocity = np.clip(self.velocity + rng.normal(0, 0.6, 2), -max_speed, max_speed)
         self.center = self.center + self.velocity
         for axis, limit in ((0, width), (1, height)):
             if not 0 <= self.center[axis] <= limit:
@@ -115,9 +146,11 @@ class MovingObject:
         self.scale = float(np.clip(self.scale * (1 + self.scale_rate), 0.6, 1.6))
 
     def sprite(self) -> tuple[np.ndarray, np.ndarray]:
-        """Texture and mask at the current scale."""
+        """Texture and mask at the current scale (and gait phase for walkers)."""
         h, w = self.mask.shape
         size = (max(2, round(w * self.scale)), max(2, round(h * self.scale)))
+        if self.gait_rate:
+            return cv2.resize(self.texture, size), walker_mask(size[1], size[0], self.phase)
         return cv2.resize(self.texture, size), cv2.resize(self.mask, size)
 
 
@@ -139,7 +172,9 @@ def paste(frame: np.ndarray, coverage: np.ndarray, texture: np.ndarray, mask: np
 
 def _new_object(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator,
                 min_side: int | None = None) -> MovingObject:
-    """A sprite of random size, aspect and texture at a random place."""
+    """A sprite of random size, aspect and texture at a random place (a walker with probability ``walkers``)."""
+    if config.walkers and rng.random() < config.walkers:
+        return _new_walker(config, sources, rng, min_side)
     side = rng.uniform(min_side or config.min_object, config.max_object)
     aspect = float(np.exp(rng.uniform(-0.9, 0.9)))
     w, h = max(4, int(side * np.sqrt(aspect))), max(4, int(side / np.sqrt(aspect)))
@@ -147,6 +182,20 @@ def _new_object(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.
     center = np.array([rng.uniform(0.2, 0.8) * config.width, rng.uniform(0.2, 0.8) * config.height])
     return MovingObject(texture, object_mask(h, w, rng), center, rng.normal(0, 2.0, 2),
                         1.0, float(rng.normal(0, 0.005)))
+
+
+def _new_walker(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator,
+                min_side: int | None = None) -> MovingObject:
+    """A walking figure (height:width about 2.2:1, two-tone texture) with a steady, mostly sideways pace."""
+    h = int(rng.uniform(min_side or config.min_object, config.max_object) * 1.3)
+    w = max(6, int(h / rng.uniform(1.8, 2.8)))
+    top = int(h * rng.uniform(0.45, 0.6))
+    texture = np.concatenate([texture_from(sources, top, w, rng), texture_from(sources, h - top, w, rng)])
+    center = np.array([rng.uniform(0.1, 0.9) * config.width, rng.uniform(0.25, 0.75) * config.height])
+    speed = rng.uniform(0.5, 0.6 * config.max_speed)
+    velocity = np.array([speed * rng.choice([-1.0, 1.0]), rng.normal(0, 0.4)])
+    return MovingObject(texture, walker_mask(h, w, 0.0), center, velocity, 1.0, float(rng.normal(0, 0.003)),
+                        gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
 
 
 def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
@@ -158,6 +207,8 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
     others = [_new_object(config, sources, rng, config.min_object // 2) for _ in range(config.distractors)]
     in_front = [bool(rng.random() < 0.3) for _ in others]
     offset, drift = np.array([pan, pan], dtype=np.float64), rng.normal(0, 0.7, 2)
+    if config.static_camera and rng.random() < config.static_camera:
+        drift = np.zeros(2)
     frames, boxes, visible = [], [], []
     for _ in range(config.frames):
         offset = np.clip(offset + drift, 0, 2 * pan)

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from smat_ros.train.datasets import Got10kDataset
-from smat_ros.train.synthetic import SyntheticConfig, object_mask, paste, render_sequence, tight_box, write_got10k
+from smat_ros.train.synthetic import (SyntheticConfig, object_mask, paste, render_sequence, tight_box, walker_mask,
+                                      write_got10k)
 
 
 def test_written_sequences_read_back(tmp_path: Path) -> None:
@@ -46,3 +47,28 @@ def test_sequences_move_and_report_visibility() -> None:
     assert len(frames) == 8 and frames[0].shape == (120, 160, 3)
     assert np.all((visible >= 0) & (visible <= 1))
     assert not np.array_equal(boxes[0], boxes[-1])
+
+
+def test_walker_is_an_upright_figure_whose_legs_move() -> None:
+    """A walker mask fills a tall box, has a head narrower than its body, and its legs change with the phase."""
+    standing, striding = walker_mask(80, 36, 0.0), walker_mask(80, 36, np.pi / 2)
+    _, _, w, h = tight_box(striding)
+    assert h > 1.8 * w
+    assert (standing[:6] > 0.5).sum(axis=1).max() < (standing[30] > 0.5).sum()
+    legs = slice(60, 80)
+    assert (striding[legs] > 0.5).sum(axis=1).max() > (standing[legs] > 0.5).sum(axis=1).max()
+
+
+def test_walker_scenes_have_tall_targets_walking_over_a_still_background() -> None:
+    """With walkers and a static camera: the target box is taller than wide, moves, and the corners of the frame
+    (background) stay the same."""
+    config = SyntheticConfig(sequences=1, frames=10, width=200, height=150, min_object=30, max_object=50,
+                             distractors=0, walkers=1.0, static_camera=1.0)
+    frames, boxes, _ = render_sequence(config, (), np.random.default_rng(3))
+    assert np.all(boxes[:, 3] > 1.5 * boxes[:, 2])
+    assert abs(boxes[-1, 0] - boxes[0, 0]) > 3
+    corners = [(0, 0), (0, 199), (149, 0), (149, 199)]
+    inside = [any(b[0] <= x < b[0] + b[2] and b[1] <= y < b[1] + b[3] for b in boxes) for y, x in corners]
+    for (y, x), covered in zip(corners, inside):
+        if not covered:
+            assert all(np.array_equal(f[y, x], frames[0][y, x]) for f in frames)
