@@ -13,8 +13,18 @@ TRACK_COLOR = (255, 255, 0)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
+def _frame_key(path: Path) -> tuple[int, int | str]:
+    """Sort key putting numeric frame names in numeric order, before any other names."""
+    return (0, int(path.stem)) if path.stem.isdigit() else (1, path.stem)
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    """Image files of ``folder`` in frame order (numeric names numerically, then by name); [] when none."""
+    return sorted((p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=_frame_key)
+
+
 class FrameSource:
-    """RGB uint8 frames from a video file or a folder of images (sorted by name)."""
+    """RGB uint8 frames from a video file or a folder of images (in frame order, see :func:`list_images`)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -22,7 +32,7 @@ class FrameSource:
             raise InputError(f"input not found: {self.path}")
         self.images: list[Path] = []
         if self.path.is_dir():
-            self.images = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            self.images = list_images(self.path)
             if not self.images:
                 raise InputError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {self.path}")
             self.fps = 30.0

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from smat_ros.errors import InputError
-from smat_ros.video import FrameSource, VideoWriter, draw_track, format_box, parse_box
+from smat_ros.video import FrameSource, VideoWriter, draw_track, format_box, list_images, parse_box
 
 
 def test_image_folder_yields_rgb_frames_in_name_order(tmp_path: Path) -> None:
@@ -57,3 +57,9 @@ def test_draw_track_draws_in_the_given_colour_on_a_copy() -> None:
     assert tuple(drawn[30, 35]) == (255, 64, 0) and tuple(drawn[40, 20]) == (255, 64, 0)
     assert not drawn[40, 35].any(), "the box interior was filled"
     assert tuple(draw_track(frame, (20, 30, 30, 20), None)[30, 35]) == (255, 255, 0)
+
+
+def test_image_folders_are_listed_in_frame_order(tmp_path: Path) -> None:
+    for name in ("10.jpg", "2.png", "1.jpg", "notes.txt", "cover.jpg"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in list_images(tmp_path)] == ["1.jpg", "2.png", "10.jpg", "cover.jpg"]

@@ -23,7 +23,7 @@
   ``root/{seq}/30/{seq}.txt`` (rows ``id xmin ymin xmax ymax frame lost occluded generated label``, annotated at
   240 fps: every 8th row is kept when the file has about 8 rows per frame, and a one-frame length difference is
   trimmed, as the got10k toolkit does).
-- ``folder``: ``root/{seq}/groundtruth.txt`` with frames (jpg/jpeg/png, numeric order) in ``root/{seq}/img/`` or
+- ``folder``: ``root/{seq}/groundtruth.txt`` with frames (image files, numeric order) in ``root/{seq}/img/`` or
   ``root/{seq}/``; ``root`` itself may be a single sequence; ``root/list.txt`` (one name per line) selects and
   orders sequences when present. A one-line ``groundtruth.txt`` gives the initial box only (run, no analysis).
 """
@@ -39,10 +39,10 @@ from typing import Callable, Sequence as Seq
 import numpy as np
 
 from smat_ros.eval.errors import EvalError
-from smat_ros.eval.textfile import read_rows, read_values
+from smat_ros.textfile import read_names, read_rows, read_values
 from smat_ros.eval.uav123_meta import UAV123_SUBSEQUENCES
+from smat_ros.video import IMAGE_SUFFIXES, list_images
 
-FRAME_SUFFIXES = (".jpg", ".jpeg", ".png")
 OTB_FIRST_FRAME = {"David": 300, "BlurCar1": 247, "BlurCar3": 3, "BlurCar4": 18}
 OTB_INIT_OMIT = {"Tiger1": 5}
 NFS_RATE_RATIO = 8
@@ -109,18 +109,13 @@ class Dataset(abc.ABC):
         return [self.load(name) for name in names]
 
 
-def _frame_key(path: Path) -> tuple[int, int | str]:
-    """Sort key putting numeric frame names in numeric order."""
-    return (0, int(path.stem)) if path.stem.isdigit() else (1, path.stem)
-
-
 def list_frames(folder: Path) -> list[Path]:
     """Image files of a folder in frame order; EvalError if the folder is missing or holds none."""
     if not folder.is_dir():
         raise EvalError(f"{folder}: frame folder not found")
-    frames = sorted((p for p in folder.iterdir() if p.suffix.lower() in FRAME_SUFFIXES), key=_frame_key)
+    frames = list_images(folder)
     if not frames:
-        raise EvalError(f"{folder}: no frames (jpg/png) found")
+        raise EvalError(f"{folder}: no frames ({', '.join(sorted(IMAGE_SUFFIXES))}) found")
     return frames
 
 
@@ -146,11 +141,6 @@ def _read_flags(path: Path, length: int) -> np.ndarray:
     return values
 
 
-def _read_list(path: Path) -> list[str]:
-    """Names listed one per line in ``path``."""
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
-
-
 class Got10kDataset(Dataset):
     """GOT-10k train/val/test in the official layout."""
 
@@ -168,7 +158,7 @@ class Got10kDataset(Dataset):
         if not list_file.is_file():
             raise EvalError(f"{self.root / self.split / 'list.txt'}: not found; is --root the GOT-10k folder "
                             f"holding {self.split}/?")
-        return _read_list(list_file)
+        return read_names(list_file)
 
     def load(self, name: str) -> Sequence:
         """Frames, boxes, visibility (cover/absence labels) and resolution of one sequence."""
@@ -211,7 +201,7 @@ class LasotDataset(Dataset):
         """testing_set.txt when present, else every folder with a groundtruth.txt."""
         listed = self.root / "testing_set.txt"
         if listed.is_file():
-            return _read_list(listed)
+            return read_names(listed)
         found = {p.parent.name for p in self.root.glob("*/groundtruth.txt")}
         found |= {p.parent.name for p in self.root.glob("*/*/groundtruth.txt")}
         return sorted(found)
@@ -373,7 +363,7 @@ class FolderDataset(Dataset):
     def _list(self) -> list[str]:
         """list.txt, else the root itself as one sequence, else every subfolder with a groundtruth.txt."""
         if (self.root / "list.txt").is_file():
-            return _read_list(self.root / "list.txt")
+            return read_names(self.root / "list.txt")
         if (self.root / "groundtruth.txt").is_file():
             return [self.root.name]
         names = sorted(p.parent.name for p in self.root.glob("*/groundtruth.txt"))

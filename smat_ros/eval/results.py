@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from smat_ros.eval.errors import EvalError
-from smat_ros.eval.textfile import count_rows, read_rows, read_values
+from smat_ros.textfile import count_rows, read_rows, read_values
 
 SUBMISSION_ZIPS = {"got10k": "got10k_submission.zip", "trackingnet": "trackingnet_submission.zip"}
 

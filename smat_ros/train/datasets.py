@@ -16,16 +16,16 @@ from typing import Protocol
 import numpy as np
 
 from smat_ros import video
-from smat_ros.errors import InputError, SmatError
+from smat_ros.errors import DataFileError, InputError
+from smat_ros.textfile import read_names, read_rows, read_values
 from smat_ros.train.config import DatasetConfig
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 COCO_MIN_SIDE = 50.0
 
 
-class DatasetError(SmatError):
+class DatasetError(DataFileError):
     """A training dataset is missing, empty or malformed."""
 
 
@@ -62,35 +62,13 @@ def read_image(path: Path) -> np.ndarray:
 
 
 def read_boxes(path: Path) -> np.ndarray:
-    """Read a ground-truth file of ``x,y,w,h`` lines (comma, tab or space separated) as (N, 4) float32."""
-    rows = []
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise DatasetError(f"cannot read annotations {path}: {exc.strerror}") from None
-    for number, line in enumerate(lines, 1):
-        text = line.strip()
-        if not text:
-            continue
-        values = text.replace(",", " ").replace("\t", " ").split()
-        if len(values) < 4:
-            raise DatasetError(f"{path}:{number}: expected x,y,w,h, got {text!r}")
-        try:
-            rows.append([float(v) for v in values[:4]])
-        except ValueError:
-            raise DatasetError(f"{path}:{number}: not a number in {text!r}") from None
-    if not rows:
-        raise DatasetError(f"{path}: no boxes")
-    return np.asarray(rows, dtype=np.float32)
+    """A ground-truth file of ``x,y,w,h`` rows as (N, 4) float32 (NaN rows allowed: not visible)."""
+    return read_rows(path, 4, allow_nan=True).astype(np.float32)
 
 
 def read_flags(path: Path) -> np.ndarray:
-    """Read integer flags, one per line or comma separated on one line, as an int64 array."""
-    text = path.read_text().replace(",", " ").split()
-    try:
-        return np.asarray([int(float(v)) for v in text], dtype=np.int64)
-    except ValueError:
-        raise DatasetError(f"{path}: expected integer flags") from None
+    """Integer flags, one per line or comma separated on one line, as an int64 array."""
+    return read_values(path).astype(np.int64)
 
 
 def valid_boxes(boxes: np.ndarray) -> np.ndarray:
@@ -104,11 +82,6 @@ def _fit_flags(flags: np.ndarray, length: int, path: Path) -> np.ndarray:
     if len(flags) != length:
         raise DatasetError(f"{path}: {len(flags)} flags for {length} frames")
     return flags
-
-
-def _image_files(folder: Path) -> list[Path]:
-    """Image files of a folder in name order."""
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def _require_dir(root: Path, what: str) -> Path:
@@ -170,7 +143,7 @@ class LasotDataset:
         if split_file is None and (self.root / "training_set.txt").is_file():
             split_file = self.root / "training_set.txt"
         if split_file is not None:
-            self.sequences = _read_names(split_file)
+            self.sequences = read_names(split_file)
         else:
             self.sequences = sorted(
                 p.name for c in self.root.iterdir() if c.is_dir() for p in c.iterdir() if (p / "img").is_dir())
@@ -214,7 +187,7 @@ class TrackingNetDataset:
         self.name = "trackingnet"
         self.root = _require_dir(root, "TrackingNet")
         if split_file is not None:
-            self.sequences = [tuple(name.split("/", 1)) for name in _read_names(split_file)]
+            self.sequences = [tuple(name.split("/", 1)) for name in read_names(split_file)]
         else:
             self.sequences = sorted(
                 (chunk.name, anno.stem)
@@ -282,7 +255,8 @@ class CocoDataset:
 
 class FolderDataset:
     """A user's own footage: sequence folders with ``groundtruth.txt`` and frames (in the folder or ``img/``),
-    or one such folder itself; frames are the image files in name order, one box line per frame. Optional
+    or one such folder itself; frames are the image files in frame order (:func:`smat_ros.video.list_images`),
+    one box line per frame. Optional
     ``absence.label`` (1 = target absent) marks frames as not visible."""
 
     is_video = True
@@ -292,14 +266,14 @@ class FolderDataset:
         self.name = f"folder:{root.name}"
         self.root = _require_dir(root, "sequence")
         if split_file is not None:
-            folders = [self.root / name for name in _read_names(split_file)]
+            folders = [self.root / name for name in read_names(split_file)]
         elif (self.root / "groundtruth.txt").is_file():
             folders = [self.root]
         else:
             folders = sorted(p.parent for p in self.root.glob("*/groundtruth.txt"))
         if not folders:
             raise DatasetError(f"no groundtruth.txt in {root} or its sub-folders")
-        self.frames = [_image_files(f / "img" if (f / "img").is_dir() else f) for f in folders]
+        self.frames = [video.list_images(f / "img" if (f / "img").is_dir() else f) for f in folders]
         self.folders = folders
         for folder, files in zip(folders, self.frames):
             if not files:
@@ -327,20 +301,12 @@ class FolderDataset:
         return read_image(self.frames[seq_id][frame_id])
 
 
-def _read_names(path: Path) -> list[str]:
-    """Non-empty lines of a list file."""
-    try:
-        return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
-    except OSError:
-        raise DatasetError(f"split file not found: {path}") from None
-
-
 def _sequence_list(root: Path, split_file: Path | None) -> list[str]:
     """GOT-10k sequence names from ``split_file``, ``list.txt`` or the sub-folders with a groundtruth."""
     if split_file is not None:
-        return _read_names(split_file)
+        return read_names(split_file)
     if (root / "list.txt").is_file():
-        return _read_names(root / "list.txt")
+        return read_names(root / "list.txt")
     return sorted(p.parent.name for p in root.glob("*/groundtruth.txt"))
 
 

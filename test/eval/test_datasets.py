@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from eval_layouts import make_folder_sequence, make_got10k, moving_boxes, write_frames, write_rows
 
+from smat_ros.errors import DataFileError
 from smat_ros.eval.datasets import DATASETS, load_dataset
 from smat_ros.eval.errors import EvalError
 
@@ -130,7 +131,7 @@ def test_malformed_groundtruth_names_file_and_line(tmp_path: Path) -> None:
     make_folder_sequence(tmp_path / "s", moving_boxes(3, 0))
     gt = tmp_path / "s" / "groundtruth.txt"
     gt.write_text("1,2,3,4\n1,2,x,4\n1,2,3,4\n")
-    with pytest.raises(EvalError, match=r"groundtruth.txt: line 2 is not numeric"):
+    with pytest.raises(DataFileError, match=r"groundtruth.txt: line 2 is not numeric"):
         load_dataset("folder", tmp_path).load("s")
     gt.write_text("1,2,3,4\n1,2,3,4\n")
     with pytest.raises(EvalError, match=r"groundtruth.txt: 2 boxes for 3 frames"):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from eval_layouts import make_got10k
 
+from smat_ros.errors import DataFileError
 from smat_ros.eval.analysis import score_sequence
 from smat_ros.eval.datasets import load_dataset
 from smat_ros.eval.errors import EvalError
@@ -62,7 +63,7 @@ def test_wrong_line_count_names_the_file(tmp_path: Path) -> None:
 def test_malformed_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "seq.txt"
     path.write_text(f"1,2,3,4\n{line}\n1,2,3,4\n")
-    with pytest.raises(EvalError, match=f"{path}: {message}"):
+    with pytest.raises(DataFileError, match=f"{path}: {message}"):
         read_boxes(path, 3)
 
 

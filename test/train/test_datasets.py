@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
+from smat_ros.errors import DataFileError
+from smat_ros.eval.datasets import load_dataset
 from smat_ros.train.config import DatasetConfig
 from smat_ros.train.datasets import DatasetError, build_dataset
 
@@ -121,9 +123,23 @@ def test_malformed_annotations(tmp_path: Path) -> None:
     write_frames(seq, ["1.jpg", "2.jpg"])
     (seq / "groundtruth.txt").write_text("1,2,3,4\n1,2,x,4\n")
     data = build_dataset(DatasetConfig(kind="folder", root="mine"), tmp_path)
-    with pytest.raises(DatasetError, match="groundtruth.txt:2"):
+    with pytest.raises(DataFileError, match="groundtruth.txt: line 2 is not numeric"):
         data.sequence_info(0)
     (seq / "groundtruth.txt").write_text("1,2,3,4\n")
     data = build_dataset(DatasetConfig(kind="folder", root="mine"), tmp_path)
     with pytest.raises(DatasetError, match="1 boxes for 2 frames"):
         data.sequence_info(0)
+
+
+def test_training_and_evaluation_read_a_folder_sequence_alike(tmp_path: Path) -> None:
+    """Both readers give the same frames in numeric order (2 before 10) and the same boxes, NaN rows included."""
+    seq = tmp_path / "mine" / "s"
+    write_frames(seq, ["10.jpg", "2.jpg", "1.jpg"])
+    (seq / "groundtruth.txt").write_text("1,2,3,4\nnan,nan,nan,nan\n5\t6\t7\t8\n")
+    train = build_dataset(DatasetConfig(kind="folder", root="mine"), tmp_path)
+    evaluation = load_dataset("folder", tmp_path / "mine").load("s")
+    assert [Path(p).name for p in evaluation.frames] == ["1.jpg", "2.jpg", "10.jpg"]
+    assert np.array_equal(train.frame(0, 2), cv2.cvtColor(cv2.imread(str(seq / "10.jpg")), cv2.COLOR_BGR2RGB))
+    info = train.sequence_info(0)
+    assert np.array_equal(info.boxes, evaluation.groundtruth.astype(np.float32), equal_nan=True)
+    assert info.visible.tolist() == [True, False, True]

@@ -1,4 +1,5 @@
-"""Numeric text tables (ground truth, result boxes, labels, times) read with errors that name file and line."""
+"""Numeric text tables (ground truth, result boxes, labels, times) and name lists, read with errors that name the
+file and line; shared by evaluation and training."""
 from __future__ import annotations
 
 import math
@@ -7,21 +8,21 @@ from pathlib import Path
 
 import numpy as np
 
-from smat_ros.eval.errors import EvalError
+from smat_ros.errors import DataFileError
 
 _SEPARATORS = re.compile(r"[,\t ;]+")
 
 
 def _parse_line(path: Path, number: int, line: str, allow_nan: bool) -> list[float]:
-    """Numbers on one line of ``path``; raise EvalError naming file and line on anything else."""
+    """Numbers on one line of ``path``; raise DataFileError naming file and line on anything else."""
     values = []
     for token in _SEPARATORS.split(line.strip()):
         try:
             value = float(token)
         except ValueError:
-            raise EvalError(f"{path}: line {number} is not numeric: {line.strip()!r}") from None
+            raise DataFileError(f"{path}: line {number} is not numeric: {line.strip()!r}") from None
         if math.isinf(value) or (math.isnan(value) and not allow_nan):
-            raise EvalError(f"{path}: line {number} holds a non-finite value: {line.strip()!r}")
+            raise DataFileError(f"{path}: line {number} holds a non-finite value: {line.strip()!r}")
         values.append(value)
     return values
 
@@ -33,13 +34,13 @@ def read_rows(path: str | Path, columns: int, allow_nan: bool = False) -> np.nda
     rows = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
-            raise EvalError(f"{path}: line {number} is empty")
+            raise DataFileError(f"{path}: line {number} is empty")
         values = _parse_line(path, number, line, allow_nan)
         if len(values) != columns:
-            raise EvalError(f"{path}: line {number} has {len(values)} values, expected {columns}: {line.strip()!r}")
+            raise DataFileError(f"{path}: line {number} has {len(values)} values, expected {columns}: {line.strip()!r}")
         rows.append(values)
     if not rows:
-        raise EvalError(f"{path}: file is empty")
+        raise DataFileError(f"{path}: file is empty")
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), columns)
 
 
@@ -51,7 +52,7 @@ def read_values(path: str | Path, allow_nan: bool = False) -> np.ndarray:
         if line.strip():
             values.extend(_parse_line(path, number, line, allow_nan))
     if not values:
-        raise EvalError(f"{path}: file is empty")
+        raise DataFileError(f"{path}: file is empty")
     return np.asarray(values, dtype=np.float64)
 
 
@@ -63,14 +64,19 @@ def count_rows(path: str | Path) -> int:
     return sum(1 for line in path.read_text(errors="replace").splitlines() if line.strip())
 
 
+def read_names(path: str | Path) -> list[str]:
+    """Non-blank lines of a list file (sequence names), stripped."""
+    return [line.strip() for line in _read_lines(Path(path)) if line.strip()]
+
+
 def _read_lines(path: Path) -> list[str]:
-    """Lines of a text file, with trailing blank lines dropped; EvalError if it is missing or unreadable."""
+    """Lines of a text file, with trailing blank lines dropped; DataFileError if it is missing or unreadable."""
     if not path.is_file():
-        raise EvalError(f"{path}: file not found")
+        raise DataFileError(f"{path}: file not found")
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
-        raise EvalError(f"{path}: cannot read: {exc}") from None
+        raise DataFileError(f"{path}: cannot read: {exc}") from None
     lines = text.splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
