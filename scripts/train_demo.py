@@ -8,7 +8,8 @@ Data (nothing is downloaded by this script; nothing comes from vtest.avi):
         apt-get download opencv-doc && dpkg-deb -x opencv-doc_*.deb opencv_doc
   * <work>/synthetic/train: synthetic GOT-10k-layout sequences whose objects and backgrounds are cut from those
     images (and procedural textures); <work>/synthetic/walkers: static-camera scenes of walking figures
-    (pedestrian-like targets among look-alike distractors); <work>/synthetic/test: a held-out set with another
+    (pedestrian-like targets among look-alike distractors); <work>/synthetic/crowds: denser such scenes with
+    posts that hide the walkers; <work>/synthetic/test: a held-out set with another
     seed (for AO);
   * <work>/stills: the images as a COCO-format "instances" set with random boxes (static pairs, as COCO).
 
@@ -98,9 +99,12 @@ def prepare(work: Path, image_folders: list[Path], train_sequences: int, test_se
                               max_object=110, distractors=3, max_speed=7.0)
     walkers = SyntheticConfig(sequences=train_sequences, frames=40, width=384, height=288, min_object=24,
                               max_object=80, distractors=5, max_speed=6.0, walkers=0.85, static_camera=0.7)
+    crowds = SyntheticConfig(sequences=train_sequences, frames=40, width=384, height=288, min_object=20,
+                             max_object=70, distractors=8, max_speed=5.0, walkers=0.95, static_camera=0.9, posts=3)
     held_out = SyntheticConfig(sequences=test_sequences, frames=60, width=384, height=288, min_object=24,
                                max_object=110, distractors=3, max_speed=7.0)
     parts = [("synthetic/train", sprites, 1, "SYN"), ("synthetic/walkers", walkers, 4, "WALK"),
+             ("synthetic/crowds", crowds, 5, "CROWD"),
              ("synthetic/test", held_out, 2, "TEST")]
     for folder, config, seed, prefix in parts:
         if (work / folder / "list.txt").is_file():

@@ -7,7 +7,8 @@ visible fraction of the target in eighths and ``absence.label`` marks frames whe
 
 With ``walkers > 0`` some objects are walkers: upright silhouettes (head, torso, swinging arms and legs) in
 two-tone "clothing" that walk at a steady pace and change shape every frame, as pedestrians seen by a static
-camera (``static_camera`` is the share of sequences whose background does not pan).
+camera (``static_camera`` is the share of sequences whose background does not pan). ``posts`` adds up to that
+many still, thin occluders (poles, some with a sign) in front of everything.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class SyntheticConfig:
     max_speed: float = 6.0
     walkers: float = 0.0
     static_camera: float = 0.0
+    posts: int = 0
 
 
 def procedural_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -118,7 +120,7 @@ def tight_box(mask: np.ndarray) -> tuple[int, int, int, int]:
 
 @dataclasses.dataclass
 class MovingObject:
-    """A textured sprite with position (centre), velocity, scale and a scale rate."""
+    """A textured sprite with position (centre), velocity, scale and a scale rate (``still`` ones never move)."""
 
     texture: np.ndarray
     mask: np.ndarray
@@ -128,6 +130,7 @@ class MovingObject:
     scale_rate: float
     gait_rate: float = 0.0
     phase: float = 0.0
+    still: bool = False
 
     def step(self, width: int, height: int, max_speed: float, rng: np.random.Generator) -> None:
         """Advance one frame: smooth random acceleration (steady for walkers), bounce at the borders, slow scale
@@ -198,6 +201,20 @@ def _new_walker(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.
                         gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
 
 
+def _new_post(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator) -> MovingObject:
+    """A still, thin vertical occluder (a pole, sometimes with a sign on top) standing somewhere in the frame."""
+    h = int(rng.uniform(0.3, 0.9) * config.height)
+    w = int(rng.uniform(4, 14))
+    sign = int(rng.uniform(3, 6) * w) if rng.random() < 0.5 else 0
+    width = max(w, sign)
+    mask = np.zeros((h, width), np.float32)
+    mask[:, (width - w) // 2:(width + w) // 2] = 1
+    if sign:
+        mask[: int(0.6 * sign)] = 1
+    center = np.array([rng.uniform(0.1, 0.9) * config.width, config.height - h / 2 - rng.uniform(0, 0.1) * h])
+    return MovingObject(texture_from(sources, h, width, rng), mask, center, np.zeros(2), 1.0, 0.0, still=True)
+
+
 def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
                     rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Frames, target boxes (N, 4) x,y,w,h and target visible fraction (N,) of one synthetic sequence."""
@@ -206,6 +223,9 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
     target = _new_object(config, sources, rng)
     others = [_new_object(config, sources, rng, config.min_object // 2) for _ in range(config.distractors)]
     in_front = [bool(rng.random() < 0.3) for _ in others]
+    if config.posts:
+        posts = [_new_post(config, sources, rng) for _ in range(int(rng.integers(0, config.posts + 1)))]
+        others, in_front = others + posts, in_front + [True] * len(posts)
     offset, drift = np.array([pan, pan], dtype=np.float64), rng.normal(0, 0.7, 2)
     if config.static_camera and rng.random() < config.static_camera:
         drift = np.zeros(2)
@@ -234,7 +254,8 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
         boxes.append((x0 + bx, y0 + by, bw, bh))
         visible.append(seen / max(full_area, 1.0))
         for obj in [target, *others]:
-            obj.step(config.width, config.height, config.max_speed, rng)
+            if not obj.still:
+                obj.step(config.width, config.height, config.max_speed, rng)
     return frames, np.asarray(boxes, dtype=np.float64), np.asarray(visible)
 
 

@@ -72,3 +72,15 @@ def test_walker_scenes_have_tall_targets_walking_over_a_still_background() -> No
     for (y, x), covered in zip(corners, inside):
         if not covered:
             assert all(np.array_equal(f[y, x], frames[0][y, x]) for f in frames)
+
+
+def test_posts_stand_in_front_and_hide_the_target() -> None:
+    """Posts are drawn over the target: some frame of a posts-heavy walker scene reports the target partly hidden."""
+    config = SyntheticConfig(sequences=1, frames=30, width=200, height=150, min_object=30, max_object=50,
+                             distractors=0, walkers=1.0, static_camera=1.0, posts=6)
+    rng = np.random.default_rng(0)
+    hidden = []
+    for _ in range(6):
+        frames, boxes, visible = render_sequence(config, (), rng)
+        hidden.append(visible.min() < 0.9)
+    assert any(hidden), "no post ever covered a walker"
