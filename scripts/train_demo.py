@@ -14,11 +14,12 @@ Data (nothing is downloaded by this script; nothing comes from vtest.avi):
   * <work>/stills: the images as a COCO-format "instances" set with random boxes (static pairs, as COCO).
 
 Then it runs the normal training loop (same as ``smat-train --config config/train_demo.yaml --data-root <work>``)
-with one thread, writing to --output. Stop it at any time: every epoch leaves a checkpoint, and --resume goes on.
+with --threads threads (1 by default), writing to --output. Stop it at any time: every epoch leaves a checkpoint, and --resume goes on.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -124,18 +125,22 @@ def main() -> int:
     parser.add_argument("--work", type=Path, required=True, help="folder for the generated training data")
     parser.add_argument("--output", type=Path, required=True, help="training output folder")
     parser.add_argument("--config", type=Path, default=REPO / "config" / "train_demo.yaml")
+    parser.add_argument("--init", type=Path, help="start from these weights (overrides the config's init_checkpoint)")
     parser.add_argument("--train-sequences", type=int, default=400)
     parser.add_argument("--test-sequences", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output")
     parser.add_argument("--prepare-only", action="store_true", help="write the data and stop")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    torch.set_num_threads(1)
+    torch.set_num_threads(max(1, args.threads))
     for folder in args.images:
         if not folder.is_dir():
             print(f"error: --images folder not found: {folder}", file=sys.stderr)
             return 2
     work, output, config = args.work.resolve(), args.output.resolve(), load_yaml(TrainConfig, args.config)
+    if args.init is not None:
+        config = dataclasses.replace(config, init_checkpoint=str(args.init.resolve()))
     prepare(work, [folder.resolve() for folder in args.images], args.train_sequences, args.test_sequences)
     if args.prepare_only:
         return 0
