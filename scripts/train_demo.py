@@ -9,12 +9,13 @@ Data (nothing is downloaded by this script; nothing comes from vtest.avi):
   * <work>/synthetic/train: synthetic GOT-10k-layout sequences whose objects and backgrounds are cut from those
     images (and procedural textures); <work>/synthetic/walkers: static-camera scenes of walking figures
     (pedestrian-like targets among look-alike distractors); <work>/synthetic/crowds: denser such scenes with
-    posts that hide the walkers; <work>/synthetic/test: a held-out set with another
-    seed (for AO);
+    posts that hide the walkers; <work>/synthetic/test and <work>/synthetic/test_crowds: held-out sets of
+    sprites and of crowds with other seeds (for AO);
   * <work>/stills: the images as a COCO-format "instances" set with random boxes (static pairs, as COCO).
 
 Then it runs the normal training loop (same as ``smat-train --config config/train_demo.yaml --data-root <work>``)
-with --threads threads (1 by default), writing to --output. Stop it at any time: every epoch leaves a checkpoint, and --resume goes on.
+with --threads threads (1 by default), writing to --output. Stop it at any time: every epoch leaves a checkpoint,
+and --resume goes on.
 """
 from __future__ import annotations
 
@@ -104,9 +105,10 @@ def prepare(work: Path, image_folders: list[Path], train_sequences: int, test_se
                              max_object=70, distractors=8, max_speed=5.0, walkers=0.95, static_camera=0.9, posts=3)
     held_out = SyntheticConfig(sequences=test_sequences, frames=60, width=384, height=288, min_object=24,
                                max_object=110, distractors=3, max_speed=7.0)
+    held_out_crowds = dataclasses.replace(crowds, sequences=test_sequences, frames=60)
     parts = [("synthetic/train", sprites, 1, "SYN"), ("synthetic/walkers", walkers, 4, "WALK"),
              ("synthetic/crowds", crowds, 5, "CROWD"),
-             ("synthetic/test", held_out, 2, "TEST")]
+             ("synthetic/test", held_out, 2, "TEST"), ("synthetic/test_crowds", held_out_crowds, 6, "TESTCROWD")]
     for folder, config, seed, prefix in parts:
         if (work / folder / "list.txt").is_file():
             logging.info("%s already prepared", work / folder)
