@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Measure demo weights: AO / SR on a held-out synthetic GOT-10k-layout set, centre error against a hand check on
+"""Measure demo weights: AO / SR on held-out synthetic GOT-10k-layout sets, centre error against a hand check on
 the vtest_person sequence, and rendered frames of that sequence to look at.
 
     python scripts/evaluate_demo.py --weights weights/smat_demo.safetensors \
-        --synthetic /tmp/demo_work/synthetic/test --sequence ../shared/data/sequences/vtest_person \
+        --synthetic /tmp/demo_work/synthetic/test /tmp/demo_work/synthetic/test_crowds \
+        --sequence ../shared/data/sequences/vtest_person \
         --handcheck weights/vtest_person_handcheck.csv --render /tmp/demo_render
 """
 from __future__ import annotations
@@ -78,7 +79,7 @@ def main() -> int:
     """Parse arguments, evaluate, print and write a JSON summary."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", type=Path, required=True)
-    parser.add_argument("--synthetic", type=Path, required=True, help="held-out GOT-10k-layout folder")
+    parser.add_argument("--synthetic", type=Path, nargs="+", required=True, help="held-out GOT-10k-layout folders")
     parser.add_argument("--sequence", type=Path, required=True, help="vtest_person folder (img/, init.txt)")
     parser.add_argument("--handcheck", type=Path, required=True)
     parser.add_argument("--render", type=Path, required=True, help="folder for annotated frames")
@@ -86,13 +87,13 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the summary here too")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    for path in (args.weights, args.synthetic, args.sequence, args.handcheck):
+    for path in (args.weights, *args.synthetic, args.sequence, args.handcheck):
         if not path.exists():
             print(f"error: not found: {path}", file=sys.stderr)
             return 2
     tracker = Tracker.from_checkpoint(args.weights, device="cpu")
     summary = {"weights": str(args.weights),
-               "synthetic": synthetic_ao(tracker, args.synthetic, args.max_sequences),
+               "synthetic": {str(root): synthetic_ao(tracker, root, args.max_sequences) for root in args.synthetic},
                "vtest_person": person_check(tracker, args.sequence, args.handcheck, args.render)}
     short = {k: v for k, v in summary["vtest_person"].items() if k != "boxes_xywh"}
     print(json.dumps({"synthetic": summary["synthetic"], "vtest_person": short}, indent=1))
