@@ -106,8 +106,9 @@ def prepare(work: Path, image_folders: list[Path], train_sequences: int, test_se
     held_out = SyntheticConfig(sequences=test_sequences, frames=60, width=384, height=288, min_object=24,
                                max_object=110, distractors=3, max_speed=7.0)
     held_out_crowds = dataclasses.replace(crowds, sequences=test_sequences, frames=60)
+    crowds_on_path = dataclasses.replace(crowds, posts=4, posts_on_path=0.5)
     parts = [("synthetic/train", sprites, 1, "SYN"), ("synthetic/walkers", walkers, 4, "WALK"),
-             ("synthetic/crowds", crowds, 5, "CROWD"),
+             ("synthetic/crowds", crowds, 5, "CROWD"), ("synthetic/crowds_posts", crowds_on_path, 7, "POSTS"),
              ("synthetic/test", held_out, 2, "TEST"), ("synthetic/test_crowds", held_out_crowds, 6, "TESTCROWD")]
     for folder, config, seed, prefix in parts:
         if (work / folder / "list.txt").is_file():

@@ -8,7 +8,8 @@ visible fraction of the target in eighths and ``absence.label`` marks frames whe
 With ``walkers > 0`` some objects are walkers: upright silhouettes (head, torso, swinging arms and legs) in
 two-tone "clothing" that walk at a steady pace and change shape every frame, as pedestrians seen by a static
 camera (``static_camera`` is the share of sequences whose background does not pan). ``posts`` adds up to that
-many still, thin occluders (poles, some with a sign) in front of everything.
+many still, thin occluders (poles, some with a sign) in front of everything; a share ``posts_on_path`` of them
+stands on the target's way, with a sign about its head.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class SyntheticConfig:
     walkers: float = 0.0
     static_camera: float = 0.0
     posts: int = 0
+    posts_on_path: float = 0.0
 
 
 def procedural_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -201,17 +203,27 @@ def _new_walker(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.
                         gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
 
 
-def _new_post(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator) -> MovingObject:
-    """A still, thin vertical occluder (a pole, sometimes with a sign on top) standing somewhere in the frame."""
-    h = int(rng.uniform(0.3, 0.9) * config.height)
-    w = int(rng.uniform(4, 14))
-    sign = int(rng.uniform(3, 6) * w) if rng.random() < 0.5 else 0
+def _new_post(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator,
+              target: MovingObject | None = None) -> MovingObject:
+    """A still, thin vertical occluder (a pole, sometimes with a sign on top) standing somewhere in the frame, or,
+    given ``target``, on its way with the top at about its head."""
+    if target is None:
+        h, w = int(rng.uniform(0.3, 0.9) * config.height), int(rng.uniform(4, 14))
+        sign = int(rng.uniform(3, 6) * w) if rng.random() < 0.5 else 0
+        bottom = config.height - rng.uniform(0, 0.1) * h
+        x = rng.uniform(0.1, 0.9) * config.width
+    else:
+        target_h = target.mask.shape[0]
+        h, w = int(target_h * rng.uniform(0.9, 1.5)), int(rng.uniform(3, 10))
+        sign = int(rng.uniform(0.3, 0.6) * target_h) if rng.random() < 0.7 else 0
+        bottom = target.center[1] + target_h * (0.5 + rng.uniform(-0.1, 0.3))
+        x = float(np.clip(target.center[0] + target.velocity[0] * rng.uniform(4, max(5, config.frames - 4)), 0,
+                          config.width))
     width = max(w, sign)
     mask = np.zeros((h, width), np.float32)
     mask[:, (width - w) // 2:(width + w) // 2] = 1
-    if sign:
-        mask[: int(0.6 * sign)] = 1
-    center = np.array([rng.uniform(0.1, 0.9) * config.width, config.height - h / 2 - rng.uniform(0, 0.1) * h])
+    mask[: int(0.6 * sign)] = 1
+    center = np.array([x, bottom - h / 2])
     return MovingObject(texture_from(sources, h, width, rng), mask, center, np.zeros(2), 1.0, 0.0, still=True)
 
 
@@ -224,7 +236,9 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
     others = [_new_object(config, sources, rng, config.min_object // 2) for _ in range(config.distractors)]
     in_front = [bool(rng.random() < 0.3) for _ in others]
     if config.posts:
-        posts = [_new_post(config, sources, rng) for _ in range(int(rng.integers(0, config.posts + 1)))]
+        posts = [_new_post(config, sources, rng,
+                           target if config.posts_on_path and rng.random() < config.posts_on_path else None)
+                 for _ in range(int(rng.integers(0, config.posts + 1)))]
         others, in_front = others + posts, in_front + [True] * len(posts)
     offset, drift = np.array([pan, pan], dtype=np.float64), rng.normal(0, 0.7, 2)
     if config.static_camera and rng.random() < config.static_camera:
