@@ -9,6 +9,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["smat_ros", "smat_ros.*"]),
     package_data={"smat_ros": ["py.typed"]},
+    data_files=[("share/smat_ros/weights", ["weights/smat_demo.safetensors", "weights/MODEL_CARD.md"])],
     install_requires=[
         "torch==2.13.0",
         "numpy>=1.26",

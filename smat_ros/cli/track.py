@@ -10,8 +10,10 @@ import torch
 from tqdm import tqdm
 
 from smat_ros.cli.common import add_logging_argument, run_cli
+from smat_ros.errors import CheckpointError
 from smat_ros.tracker import Tracker
 from smat_ros.video import FrameSource, VideoWriter, draw_track, format_box, parse_box
+from smat_ros.weights import find_demo_weights
 
 log = logging.getLogger("smat-track")
 
@@ -21,8 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smat-track", description="Track one target with SMAT through a video file or an image folder."
     )
-    parser.add_argument("--checkpoint", required=True, help="official .pth.tar, state_dict file or .safetensors")
-    parser.add_argument("--input", required=True, help="video file or folder of images (sorted by name)")
+    parser.add_argument("--checkpoint", help="official .pth.tar, state_dict file or .safetensors (default: the "
+                        "bundled demo weights, not the paper's tracker)")
+    parser.add_argument("--input", required=True, help="video file or folder of images (in frame order)")
     parser.add_argument("--init", required=True, help="target box on the first frame: x,y,w,h in pixels")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     parser.add_argument("--half", action="store_true", help="fp16 inference (CUDA only)")
@@ -39,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def demo_checkpoint() -> Path:
+    """The bundled demo weights (with a warning saying what they are); CheckpointError when not installed."""
+    demo = find_demo_weights()
+    if demo is None:
+        raise CheckpointError("no --checkpoint given and the demo weights are not installed")
+    log.warning("no --checkpoint: using the demo weights %s (trained offline, not the paper's tracker; "
+                "see weights/MODEL_CARD.md)", demo)
+    return demo
+
+
 def track_sequence(args: argparse.Namespace) -> int:
     """Run the tracker over the input and write the requested outputs."""
     source = FrameSource(args.input)
@@ -48,7 +61,7 @@ def track_sequence(args: argparse.Namespace) -> int:
     if args.threads is not None and args.backend == "torch":
         torch.set_num_threads(args.threads)
     tracker = Tracker.from_checkpoint(
-        args.checkpoint,
+        args.checkpoint or demo_checkpoint(),
         device=args.device,
         half=args.half,
         backend=args.backend,

@@ -40,6 +40,7 @@ from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
 from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor
 from smat_ros.srv import SetTarget
 from smat_ros.video import draw_track
+from smat_ros.weights import find_demo_weights
 
 STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
 STATE_COLORS = {TrackStatus.TRACKING: (0, 255, 0), TrackStatus.LOST: (255, 64, 0), TrackStatus.IDLE: (255, 255, 0)}
@@ -156,11 +157,19 @@ class TrackerNode(Node):
             self._buffer.trim()
 
     def _load_tracker(self) -> Tracker:
-        """The tracker with the checkpoint's weights on the configured device."""
+        """The tracker with the checkpoint's weights (the demo weights when none is set) on the configured device."""
         checkpoint = self.params.checkpoint
         if not checkpoint:
-            raise StartupError("parameter 'checkpoint' is not set: pass -p checkpoint:=/path/to/weights "
-                               "(.pth.tar, .pth or .safetensors)")
+            demo = find_demo_weights()
+            if demo is None:
+                raise StartupError("parameter 'checkpoint' is not set and the demo weights are not installed: pass "
+                                   "-p checkpoint:=/path/to/weights (.pth.tar, .pth or .safetensors)")
+            self.get_logger().warning(
+                f"parameter 'checkpoint' is not set: using the demo weights {demo} (a small network trained offline, "
+                "not the paper's tracker; see weights/MODEL_CARD.md); pass -p checkpoint:=MobileViTv2_Track_ep0300.pth.tar "
+                "for the official SMAT weights")
+            checkpoint = str(demo)
+            self.params = dataclasses.replace(self.params, checkpoint=checkpoint)
         if not Path(checkpoint).is_file():
             raise StartupError(f"checkpoint not found: {checkpoint}")
         threads = self.params.threads or None

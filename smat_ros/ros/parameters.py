@@ -27,7 +27,8 @@ def _param(default: Any, description: str, *, dynamic: bool = False, low: float 
 class NodeParameters:
     """Values of the node's parameters (dynamic ones may change at run time, the rest are read-only)."""
 
-    checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors (required)")
+    checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
+                                 "(empty: the bundled demo weights)")
     device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
     half: bool = _param(False, "fp16 inference (CUDA only)")
     backend: str = _param("torch", "inference backend", choices=BACKEND_CHOICES)

@@ -66,6 +66,15 @@ def test_errors_are_one_line(short_sequence: Path, checkpoint_path: Path, args: 
     assert "Traceback" not in result.stderr
 
 
+def test_without_checkpoint_the_demo_weights_are_used(tmp_path: Path, short_sequence: Path) -> None:
+    boxes_out = tmp_path / "boxes.txt"
+    result = run_track("--input", str(short_sequence), "--init", "639,240,46,81", "--device", "cpu",
+                       "--boxes-out", str(boxes_out))
+    assert result.returncode == 0, result.stderr
+    assert "using the demo weights" in result.stderr and "smat_demo.safetensors" in result.stderr
+    assert len(boxes_out.read_text().splitlines()) == 8
+
+
 def test_empty_input_folder_and_help(tmp_path: Path, checkpoint_path: Path) -> None:
     result = run_track("--checkpoint", str(checkpoint_path), "--input", str(tmp_path), "--init", "1,2,3,4")
     assert result.returncode == 1 and "no images" in result.stderr and "Traceback" not in result.stderr

@@ -1,4 +1,5 @@
-"""Start-up failures of the nodes: a clear error line and a non-zero exit, no traceback."""
+"""Start-up of the nodes: failures give a clear error line and a non-zero exit, no traceback; without a checkpoint
+the tracker node uses the demo weights."""
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,6 @@ SOURCE = "smat_ros.ros.video_source"
     "module, args, words",
     [
         (NODE, ["-p", "checkpoint:=/nonexistent/smat.pth.tar"], "checkpoint not found: /nonexistent/smat.pth.tar"),
-        (NODE, [], "parameter 'checkpoint' is not set"),
         (NODE, ["-p", "checkpoint:=CHECKPOINT", "-p", "lost_score_threshold:=abc"], "lost_score_threshold"),
         (NODE, ["-p", "checkpoint:=CHECKPOINT", "-p", "image_qos:=fastest"], "must be one of sensor_data, reliable"),
         (SOURCE, ["-p", "source:=/nonexistent/clip.mp4"], "input not found: /nonexistent/clip.mp4"),
@@ -29,3 +29,18 @@ def test_bad_start_up_exits_non_zero_with_a_clear_error(ros, checkpoint_path, tm
     output = log.read_text()
     assert returncode != 0 and words in output, output
     assert "Traceback" not in output, output
+
+
+def test_without_a_checkpoint_the_node_tracks_with_the_demo_weights(ros, frames, tmp_path):
+    """No checkpoint parameter: the node says it uses the bundled demo weights, and tracks."""
+    process, driver = ros.launch_node({}, tmp_path)
+    try:
+        driver.step(frames[0], ros.stamp_of(0))
+        assert driver.set_target(ros.stamp_of(0), ros.init_box).success
+        detections = driver.step(frames[1], ros.stamp_of(1))
+        assert len(detections.detections) == 1
+    finally:
+        driver.close()
+        ros.stop(process)
+    log = (tmp_path / "node.log").read_text()
+    assert "using the demo weights" in log and "smat_demo.safetensors" in log, log

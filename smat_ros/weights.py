@@ -1,0 +1,27 @@
+"""The bundled demo weights: where an install or a source checkout keeps them.
+
+``weights/smat_demo.safetensors`` is a small network trained offline (see ``weights/MODEL_CARD.md``), not the
+paper's tracker. Installs put it in ``<prefix>/share/smat_ros/weights/`` (colcon/ament and pip alike).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEMO_WEIGHTS_NAME = "smat_demo.safetensors"
+
+
+def demo_weights_candidates() -> list[Path]:
+    """Places searched for the demo weights, in order: ament prefixes, this Python's prefix, the source tree."""
+    prefixes = [p for p in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep) if p] + [sys.prefix]
+    installed = [Path(p) / "share" / "smat_ros" / "weights" / DEMO_WEIGHTS_NAME for p in prefixes]
+    return installed + [Path(__file__).resolve().parent.parent / "weights" / DEMO_WEIGHTS_NAME]
+
+
+def find_demo_weights(candidates: list[Path] | None = None) -> Path | None:
+    """The first existing demo weights file, or None when none is installed."""
+    for path in demo_weights_candidates() if candidates is None else candidates:
+        if path.is_file():
+            return path
+    return None
