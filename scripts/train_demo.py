@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
-"""Produce the demo weights: prepare offline training data, then train SMAT on it with config/train_demo.yaml.
+"""Produce the demo weights: prepare offline training data, then train SMAT on it with a config/train_demo*.yaml.
 
 Data (nothing is downloaded by this script; nothing comes from vtest.avi):
   * still images given with --images (folders searched recursively; files whose name contains "vtest" are
     refused), e.g. scikit-image's bundled data images and the opencv-doc sample images:
         pip download --no-deps scikit-image && unzip -o scikit_image-*.whl 'skimage/data/*' -d skimage_wheel
         apt-get download opencv-doc && dpkg-deb -x opencv-doc_*.deb opencv_doc
-  * <work>/synthetic/train: synthetic GOT-10k-layout sequences whose objects and backgrounds are cut from those
-    images (and procedural textures); <work>/synthetic/walkers: static-camera scenes of walking figures
-    (pedestrian-like targets among look-alike distractors); <work>/synthetic/crowds: denser such scenes with
-    posts that hide the walkers; <work>/synthetic/test and <work>/synthetic/test_crowds: held-out sets of
-    sprites and of crowds with other seeds (for AO);
+  * GOT-10k-layout synthetic sequences under <work>/synthetic/ whose objects and backgrounds are cut from those
+    images (and procedural textures): train (sprites over panning backgrounds), walkers (static-camera scenes of
+    walking figures among look-alikes), crowds (denser, with posts), crowds_posts (posts and signs on the
+    target's way); test and test_crowds are held out (other seeds) for AO;
   * <work>/stills: the images as a COCO-format "instances" set with random boxes (static pairs, as COCO).
 
-Then it runs the normal training loop (same as ``smat-train --config config/train_demo.yaml --data-root <work>``)
-with --threads threads (1 by default), writing to --output. Stop it at any time: every epoch leaves a checkpoint,
-and --resume goes on.
+Then it runs the normal training loop (as ``smat-train --config <config> --data-root <work>``) with --threads
+threads (1 by default), writing to --output. Stop it at any time: every epoch leaves a checkpoint, and --resume
+goes on. The shipped weights come from five stages, each starting from the previous one's weights (the configs'
+init_checkpoint, relative to the repository; weights/MODEL_CARD.md lists the commands):
+  config/train_demo.yaml -> train_demo_walkers.yaml -> train_demo_crowds.yaml -> train_demo_posts.yaml
+  -> train_demo_posts_ddp.yaml (two data-parallel processes: torchrun --standalone --nproc_per_node 2 ...).
 """
 from __future__ import annotations
 
@@ -144,7 +146,8 @@ def main() -> int:
     work, output, config = args.work.resolve(), args.output.resolve(), load_yaml(TrainConfig, args.config)
     if args.init is not None:
         config = dataclasses.replace(config, init_checkpoint=str(args.init.resolve()))
-    prepare(work, [folder.resolve() for folder in args.images], args.train_sequences, args.test_sequences)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun the other ranks wait for rank 0 in train()
+        prepare(work, [folder.resolve() for folder in args.images], args.train_sequences, args.test_sequences)
     if args.prepare_only:
         return 0
     os.chdir(REPO)  # the config's init_checkpoint is relative to the repository
