@@ -9,7 +9,8 @@ Data (nothing is downloaded by this script; nothing comes from vtest.avi):
   * GOT-10k-layout synthetic sequences under <work>/synthetic/ whose objects and backgrounds are cut from those
     images (and procedural textures): train (sprites over panning backgrounds), walkers (static-camera scenes of
     walking figures among look-alikes), crowds (denser, with posts), crowds_posts (posts and signs on the
-    target's way); test and test_crowds are held out (other seeds) for AO;
+    target's way), crossings (look-alikes of the target walking past it as well); test and test_crowds are held
+    out (other seeds) for AO;
   * <work>/stills: the images as a COCO-format "instances" set with random boxes (static pairs, as COCO).
 
 Then it runs the normal training loop (as ``smat-train --config <config> --data-root <work>``) with --threads
@@ -109,8 +110,10 @@ def prepare(work: Path, image_folders: list[Path], train_sequences: int, test_se
                                max_object=110, distractors=3, max_speed=7.0)
     held_out_crowds = dataclasses.replace(crowds, sequences=test_sequences, frames=60)
     crowds_on_path = dataclasses.replace(crowds, posts=4, posts_on_path=0.5)
+    crossings = dataclasses.replace(crowds, distractors=6, posts=4, posts_on_path=0.5, crossings=2)
     parts = [("synthetic/train", sprites, 1, "SYN"), ("synthetic/walkers", walkers, 4, "WALK"),
              ("synthetic/crowds", crowds, 5, "CROWD"), ("synthetic/crowds_posts", crowds_on_path, 7, "POSTS"),
+             ("synthetic/crossings", crossings, 8, "CROSS"),
              ("synthetic/test", held_out, 2, "TEST"), ("synthetic/test_crowds", held_out_crowds, 6, "TESTCROWD")]
     for folder, config, seed, prefix in parts:
         if (work / folder / "list.txt").is_file():

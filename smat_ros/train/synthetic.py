@@ -9,7 +9,8 @@ With ``walkers > 0`` some objects are walkers: upright silhouettes (head, torso,
 two-tone "clothing" that walk at a steady pace and change shape every frame, as pedestrians seen by a static
 camera (``static_camera`` is the share of sequences whose background does not pan). ``posts`` adds up to that
 many still, thin occluders (poles, some with a sign) in front of everything; a share ``posts_on_path`` of them
-stands on the target's way, with a sign about its head.
+stands on the target's way, with a sign about its head. ``crossings`` adds up to that many look-alike walkers
+(the target's texture, another brightness and build) that walk past it, meeting it on its way.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class SyntheticConfig:
     static_camera: float = 0.0
     posts: int = 0
     posts_on_path: float = 0.0
+    crossings: int = 0
 
 
 def procedural_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -203,6 +205,22 @@ def _new_walker(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.
                         gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
 
 
+def _new_crosser(config: SyntheticConfig, target: MovingObject, rng: np.random.Generator) -> MovingObject:
+    """A walker dressed like ``target`` that meets it on its way: both reach the same spot in the same frame."""
+    h = max(8, int(target.mask.shape[0] * rng.uniform(0.85, 1.15)))
+    w = max(6, int(target.mask.shape[1] * rng.uniform(0.8, 1.25)))
+    texture = np.clip(cv2.resize(target.texture, (w, h)).astype(np.float32) * rng.uniform(0.7, 1.3), 0, 255)
+    speed = rng.uniform(0.5, 0.6 * config.max_speed)
+    velocity = np.array([-np.sign(target.velocity[0] or 1.0) * speed, rng.normal(0, 0.3)])
+    meet = float(rng.uniform(3, max(4, config.frames - 3)))
+    spot = target.center + target.velocity * meet + np.array([0.0, rng.normal(0, 0.25) * h])
+    spot[0] = np.clip(spot[0], 0, config.width)
+    room = spot[0] if velocity[0] > 0 else config.width - spot[0]  # the crosser starts inside the frame
+    meet = min(meet, room / speed)
+    return MovingObject(texture.astype(np.uint8), walker_mask(h, w, 0.0), spot - velocity * meet, velocity, 1.0, 0.0,
+                        gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
+
+
 def _new_post(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator,
               target: MovingObject | None = None) -> MovingObject:
     """A still, thin vertical occluder (a pole, sometimes with a sign on top) standing somewhere in the frame, or,
@@ -240,6 +258,10 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
                            target if config.posts_on_path and rng.random() < config.posts_on_path else None)
                  for _ in range(int(rng.integers(0, config.posts + 1)))]
         others, in_front = others + posts, in_front + [True] * len(posts)
+    if config.crossings and target.gait_rate:
+        crossers = [_new_crosser(config, target, rng) for _ in range(int(rng.integers(1, config.crossings + 1)))]
+        others = crossers + others
+        in_front = [bool(rng.random() < 0.5) for _ in crossers] + in_front
     offset, drift = np.array([pan, pan], dtype=np.float64), rng.normal(0, 0.7, 2)
     if config.static_camera and rng.random() < config.static_camera:
         drift = np.zeros(2)

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from smat_ros.train.datasets import Got10kDataset
-from smat_ros.train.synthetic import (SyntheticConfig, object_mask, paste, render_sequence, tight_box, walker_mask,
-                                      write_got10k)
+from smat_ros.train.synthetic import (SyntheticConfig, _new_crosser, _new_walker, object_mask, paste, render_sequence,
+                                      tight_box, walker_mask, write_got10k)
 
 
 def test_written_sequences_read_back(tmp_path: Path) -> None:
@@ -84,3 +84,17 @@ def test_posts_stand_in_front_and_hide_the_target() -> None:
         frames, boxes, visible = render_sequence(config, (), rng)
         hidden.append(visible.min() < 0.9)
     assert any(hidden), "no post ever covered a walker"
+
+
+def test_crossers_look_like_the_target_and_meet_it_on_its_way() -> None:
+    """A crosser walks the other way, reaches the target's line within the sequence, dressed like the target."""
+    config = SyntheticConfig(frames=30, width=300, height=200, min_object=30, max_object=50, walkers=1.0)
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        target = _new_walker(config, (), rng)
+        crosser = _new_crosser(config, target, rng)
+        assert np.sign(crosser.velocity[0]) == -np.sign(target.velocity[0])
+        meet = (target.center[0] - crosser.center[0]) / (crosser.velocity[0] - target.velocity[0])
+        assert 0 <= meet <= config.frames
+        brightness = crosser.texture.mean() / max(target.texture.mean(), 1.0)
+        assert 0.6 < brightness < 1.4
