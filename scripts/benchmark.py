@@ -38,10 +38,10 @@ from tqdm import tqdm
 
 from smat_ros import Tracker
 from smat_ros.backends import BackendError
-from smat_ros.backends.folding import count_parameters
 from smat_ros.checkpoint import check_and_load, load_state_dict, read_pickled_checkpoint
 from smat_ros.crop import sample_target
 from smat_ros.model import SMAT
+from smat_ros.model.folding import count_parameters
 from smat_ros.video import parse_box, read_image
 
 REPO = Path(__file__).resolve().parents[1]

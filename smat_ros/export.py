@@ -16,10 +16,10 @@ from pathlib import Path
 
 import torch
 
-from smat_ros.backends.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT, TemplateBranch, TrackingBranch
-from smat_ros.backends.folding import fold_batchnorm
 from smat_ros.errors import SmatError
 from smat_ros.model import SMAT
+from smat_ros.model.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT, TemplateBranch, TrackingBranch
+from smat_ros.model.folding import fold_batchnorm
 
 log = logging.getLogger(__name__)
 

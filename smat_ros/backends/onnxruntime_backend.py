@@ -13,7 +13,6 @@ import numpy as np
 import torch
 
 from smat_ros.backends.base import Backend, BackendError, TrackMaps, check_precision, crop_to_array
-from smat_ros.backends.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT
 from smat_ros.backends.providers import (
     PROVIDER_NAMES,
     ProviderRequest,
@@ -22,6 +21,7 @@ from smat_ros.backends.providers import (
 )
 from smat_ros.export import OnnxGraphs, export_graphs, read_graphs
 from smat_ros.model import SMAT
+from smat_ros.model.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT
 
 log = logging.getLogger(__name__)
 

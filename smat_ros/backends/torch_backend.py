@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from smat_ros.backends.base import Backend, BackendError, TrackMaps, check_precision
-from smat_ros.backends.branches import TemplateBranch, TrackingBranch
-from smat_ros.backends.folding import fold_batchnorm
 from smat_ros.model import SMAT
+from smat_ros.model.branches import TemplateBranch, TrackingBranch
+from smat_ros.model.folding import fold_batchnorm
 
 log = logging.getLogger(__name__)
 

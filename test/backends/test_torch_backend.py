@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from smat_ros.backends import BackendError, create_backend
-from smat_ros.backends.folding import count_batchnorms, count_parameters, fold_batchnorm
 from smat_ros.backends.torch_backend import TorchBackend, check_device_precision, resolve_graph
 from smat_ros.model import SMAT
+from smat_ros.model.folding import count_batchnorms, count_parameters, fold_batchnorm
 
 CPU = torch.device("cpu")
 IO_TOLERANCE = 1e-4
