@@ -15,10 +15,11 @@ Data (nothing is downloaded by this script; nothing comes from vtest.avi):
 
 Then it runs the normal training loop (as ``smat-train --config <config> --data-root <work>``) with --threads
 threads (1 by default), writing to --output. Stop it at any time: every epoch leaves a checkpoint, and --resume
-goes on. The shipped weights come from five stages, each starting from the previous one's weights (the configs'
+goes on. The shipped weights come from six stages, each starting from the previous one's weights (the configs'
 init_checkpoint, relative to the repository; weights/MODEL_CARD.md lists the commands):
   config/train_demo.yaml -> train_demo_walkers.yaml -> train_demo_crowds.yaml -> train_demo_posts.yaml
-  -> train_demo_posts_ddp.yaml (two data-parallel processes: torchrun --standalone --nproc_per_node 2 ...).
+  -> train_demo_posts_ddp.yaml -> train_demo_crossings_ddp.yaml (the last two with two data-parallel processes:
+  torchrun --standalone --nproc_per_node 2 scripts/train_demo.py ...).
 """
 from __future__ import annotations
 
