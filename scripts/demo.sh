@@ -21,9 +21,9 @@ if [ -n "${SMAT_CHECKPOINT:-}" ]; then
 elif [ -f weights/smat_demo.safetensors ]; then
   CHECKPOINT=weights/smat_demo.safetensors
   THRESHOLD=0.25
-  echo "NOTE: using the demo weights (weights/MODEL_CARD.md): 30 CPU minutes of training on synthetic data, no real" >&2
-  echo "NOTE: tracking data. Their box grows and loses the person within ~8 frames. For the paper's tracker run" >&2
-  echo "NOTE:   SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh" >&2
+  echo "NOTE: using the demo weights (weights/MODEL_CARD.md): two CPU hours of training on synthetic scenes, no real" >&2
+  echo "NOTE: tracking data. They follow the walking person past the sign post, then drift onto the group he joins." >&2
+  echo "NOTE: For the paper's tracker run   SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh" >&2
 else
   CHECKPOINT=test/fixtures/smat_reference/checkpoint.pth.tar
   THRESHOLD=0.0
