@@ -201,7 +201,14 @@ def _new_walker(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.
     center = np.array([rng.uniform(0.1, 0.9) * config.width, rng.uniform(0.25, 0.75) * config.height])
     speed = rng.uniform(0.5, 0.6 * config.max_speed)
     velocity = np.array([speed * rng.choice([-1.0, 1.0]), rng.normal(0, 0.4)])
-    return MovingObject(texture, walker_mask(h, w, 0.0), center, velocity, 1.0, float(rng.normal(0, 0.003)),
+    return _walking(texture, center, velocity, float(rng.normal(0, 0.003)), rng)
+
+
+def _walking(texture: np.ndarray, center: np.ndarray, velocity: np.ndarray, scale_rate: float,
+             rng: np.random.Generator) -> MovingObject:
+    """A walker wearing ``texture`` (its size is the figure's) with a random gait rate and phase."""
+    h, w = texture.shape[:2]
+    return MovingObject(texture, walker_mask(h, w, 0.0), center, velocity, 1.0, scale_rate,
                         gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
 
 
@@ -217,8 +224,7 @@ def _new_crosser(config: SyntheticConfig, target: MovingObject, rng: np.random.G
     spot[0] = np.clip(spot[0], 0, config.width)
     room = spot[0] if velocity[0] > 0 else config.width - spot[0]  # the crosser starts inside the frame
     meet = min(meet, room / speed)
-    return MovingObject(texture.astype(np.uint8), walker_mask(h, w, 0.0), spot - velocity * meet, velocity, 1.0, 0.0,
-                        gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
+    return _walking(texture.astype(np.uint8), spot - velocity * meet, velocity, 0.0, rng)
 
 
 def _new_post(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator,
