@@ -43,12 +43,14 @@ PROFILE = ROOT / "config" / "fastdds_localhost.xml"
 FRAME_PERIOD_NS = 100_000_000  # synthetic stamps 0.1 s apart, like the 10 fps source video
 TIMEOUT_S = 60.0
 RESEND_S = 5.0  # a best-effort image sent right after discovery can be lost; a step is ~60 ms, so 5 s means lost
-_DOMAIN_IDS = itertools.count(os.getpid() % 50)
+# SMAT_TEST_DOMAINS=FIRST-LAST gives this test run its own block of domain ids (several runs at once on one machine)
+_FIRST, _LAST = (int(v) for v in os.environ.get("SMAT_TEST_DOMAINS", "1-100").split("-"))
+_DOMAIN_IDS = itertools.count(os.getpid() % (_LAST - _FIRST + 1))
 
 
 def next_domain_id() -> int:
-    """A ROS_DOMAIN_ID in 1..100 not used before by this test run."""
-    return next(_DOMAIN_IDS) % 100 + 1
+    """A ROS_DOMAIN_ID in FIRST..LAST (default 1..100) not used before by this test run."""
+    return _FIRST + next(_DOMAIN_IDS) % (_LAST - _FIRST + 1)
 
 
 def stamp_of(index: int, base_s: int = 1000) -> int:
