@@ -35,9 +35,13 @@ def forward_all(model: SMAT, io: dict[str, np.ndarray]) -> dict[str, torch.Tenso
 
 
 def max_errors(model: SMAT, io: dict[str, np.ndarray]) -> dict[str, float]:
-    """Largest absolute difference per recorded array."""
+    """Largest difference per recorded array, relative to the array's magnitude where that exceeds 1.
+
+    fused_feat reaches ~1000, where one fp32 ulp is 6e-5: a CPU kernel that sums in another order (AVX-512 here)
+    differs there by a few ulps while everything after it still matches to 1e-7.
+    """
     ours = forward_all(model, io)
-    return {key: float(np.abs(ours[key].numpy() - io[key]).max()) for key in ours}
+    return {key: float(np.abs(ours[key].numpy() - io[key]).max() / max(1.0, np.abs(io[key]).max())) for key in ours}
 
 
 def loaded_model(state_dict: dict[str, torch.Tensor] | None = None) -> SMAT:
