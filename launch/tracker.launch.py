@@ -1,8 +1,9 @@
 """Start the smat_tracker node: ``ros2 launch smat_ros tracker.launch.py checkpoint:=/path/to/weights``.
 
 Arguments: params_file (default: the installed config/tracker.yaml), namespace, image (topic remapped to the
-node's ``image`` input), checkpoint (overrides the params file when given), dds_profile (Fast DDS profile that
-lets large images through; '' keeps the environment's).
+node's ``image`` input), checkpoint (overrides the params file when given), autostart (true/false: configure and
+activate at start, overrides the params file when given; false waits for a lifecycle manager), dds_profile (Fast
+DDS profile that lets large images through; '' keeps the environment's).
 """
 import os
 
@@ -14,11 +15,16 @@ from launch_ros.actions import Node
 
 
 def _tracker_node(context):
-    """The node, with the checkpoint override and the DDS profile only where they were given."""
+    """The node, with the checkpoint and autostart overrides and the DDS profile only where they were given."""
     checkpoint = LaunchConfiguration("checkpoint").perform(context)
+    autostart = LaunchConfiguration("autostart").perform(context).strip().lower()
     image = LaunchConfiguration("image").perform(context)
     profile = LaunchConfiguration("dds_profile").perform(context)
     overrides = {"checkpoint": checkpoint} if checkpoint else {}
+    if autostart:
+        if autostart not in ("true", "false"):
+            raise ValueError(f"launch argument autostart must be true or false, got {autostart!r}")
+        overrides["autostart"] = autostart == "true"
     environment = {"FASTRTPS_DEFAULT_PROFILES_FILE": profile} if profile else {}
     return [
         Node(
@@ -44,6 +50,9 @@ def generate_launch_description():
         DeclareLaunchArgument("image", default_value="image", description="camera image topic to track on"),
         DeclareLaunchArgument("checkpoint", default_value="",
                               description="SMAT weights file (overrides the params file when not empty)"),
+        DeclareLaunchArgument("autostart", default_value="",
+                              description="true/false: configure and activate the node at start (false: wait for "
+                                          "a lifecycle manager); empty keeps the params file's value"),
         DeclareLaunchArgument("dds_profile",
                               default_value=os.path.join(share, "config", "fastdds_large_data.xml"),
                               description="Fast DDS profile for large images ('' to keep the environment's)"),

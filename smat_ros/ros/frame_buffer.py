@@ -40,6 +40,11 @@ class FrameBuffer:
         self._frames.insert(index, frame)
         self.trim()
 
+    def clear(self) -> None:
+        """Forget every frame."""
+        self._stamps.clear()
+        self._frames.clear()
+
     def trim(self) -> None:
         """Forget frames older than ``span_ns`` before the newest one."""
         if not self._stamps:

@@ -1,5 +1,11 @@
 """The smat_tracker node: camera images in, the SMAT tracker's box out as vision_msgs detections and a status.
 
+A managed (lifecycle) node: configure checks the parameters, loads the tracker, creates the publishers and starts
+the worker; activate opens the image input and the target services and enables the publishers; deactivate closes
+them (the model and the target stay); cleanup releases the model. ``autostart`` (default true) walks it to active
+at start; a failed configure leaves it unconfigured with the reason logged, and the process keeps running so that
+a lifecycle manager can retry.
+
 Threads: the executor receives images into a :class:`FrameBuffer` and serves the target services; one worker
 thread runs the tracker on the newest frame (older unprocessed ones are dropped and counted). A target names the
 frame it was drawn on by stamp: the tracker initializes on that buffered frame, then tracks the buffered frames
@@ -22,9 +28,10 @@ import torch
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
-from rclpy.node import Node
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.subscription import Subscription
 from rclpy.time import Time
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
@@ -49,7 +56,7 @@ LOG_THROTTLE_S = 5.0
 
 
 class StartupError(Exception):
-    """The node cannot start: a bad parameter or an unusable checkpoint."""
+    """The node cannot be created or configured: a bad parameter or an unusable checkpoint."""
 
 
 @dataclasses.dataclass
@@ -79,31 +86,66 @@ def seconds_to_ns(seconds: float) -> int:
     return int(round(seconds * 1e9))
 
 
-class TrackerNode(Node):
-    """ROS 2 wrapper of :class:`smat_ros.Tracker`: conversion, buffering, threading, counting, publishing."""
+class TrackerNode(LifecycleNode):
+    """ROS 2 wrapper of :class:`smat_ros.Tracker`: lifecycle, conversion, buffering, threading, counting, publishing."""
 
     def __init__(self) -> None:
         super().__init__("smat_tracker")
         self.params = self._declare_parameters()
-        self.tracker = self._load_tracker()
+        self.tracker: Tracker | None = None  # loaded by configure, released by cleanup
         self._lock = threading.Condition()  # guards everything below except the tracker
         self._tracker_lock = threading.Lock()  # taken before _lock when both are needed
         self._buffer = FrameBuffer(seconds_to_ns(self.params.frame_buffer_s))
         self._counters = Counters()
+        self._frame_id = ""
+        self._reset_track()
+        self._active = False  # images are taken and results published only while active
+        self._stopping = False
+        self._worker: threading.Thread | None = None
+        self._outputs: list[Any] = []  # lifecycle publishers, from configure to cleanup
+        self._inputs: list[Any] = []  # subscriptions and services, from activate to deactivate
+
+    def _reset_track(self) -> None:
+        """Forget the target and the frame ordering (no target, nothing published yet)."""
         self._state = TrackStatus.IDLE
         self._track_id = ""
         self._score = 0.0
         self._last_error = ""
-        self._frame_id = ""
         self._cursor_ns = -1  # stamp of the last frame the worker took
         self._published_ns = -1  # stamp of the last frame whose detections were published
         self._catchup_until_ns = -1  # after a target on an older frame: replay in order up to this stamp
         self._generation = 0  # bumped by every target change; results of an older generation are discarded
-        self._stopping = False
 
-        self._detections_pub = self.create_publisher(Detection2DArray, "~/detections", OUTPUT_QOS)
-        self._status_pub = self.create_publisher(TrackStatus, "~/status", OUTPUT_QOS)
-        self._debug_pub = self.create_publisher(Image, "~/debug_image", QoSProfile(depth=2))
+    # ---- lifecycle --------------------------------------------------------------------------------------------
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Check the parameters, load the tracker, create the publishers and start the worker."""
+        try:
+            for name in FIELDS:
+                reason = check(name, getattr(self.params, name))
+                if reason is not None:
+                    raise StartupError(reason)
+            tracker, checkpoint = self._load_tracker()
+        except StartupError as exc:
+            self.get_logger().error(
+                f"configure failed: {exc}; the node stays unconfigured (retry: ros2 lifecycle set "
+                f"{self.get_fully_qualified_name()} configure)")
+            return TransitionCallbackReturn.FAILURE
+        with self._tracker_lock:
+            self.tracker = tracker
+        self._detections_pub = self.create_lifecycle_publisher(Detection2DArray, "~/detections", OUTPUT_QOS)
+        self._status_pub = self.create_lifecycle_publisher(TrackStatus, "~/status", OUTPUT_QOS)
+        self._debug_pub = self.create_lifecycle_publisher(Image, "~/debug_image", QoSProfile(depth=2))
+        self._outputs = [self._detections_pub, self._status_pub, self._debug_pub]
+        self._stopping = False
+        self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
+        self._worker.start()
+        self.get_logger().info(f"configured: {tracker.device} ({self.params.backend}) with {checkpoint}")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Enable the publishers, subscribe to images and targets, offer the target services."""
+        result = super().on_activate(state)
         image_qos = QoSProfile(depth=self.params.queue_depth)
         if self.params.image_qos == "sensor_data":
             image_qos.reliability = ReliabilityPolicy.BEST_EFFORT
@@ -112,30 +154,92 @@ class TrackerNode(Node):
                 CompressedImage, "image/compressed", self._on_compressed, image_qos)
         else:
             self._image_sub = self.create_subscription(Image, "image", self._on_image, image_qos)
-        self.create_subscription(Detection2D, "~/init_box", self._on_init_box, OUTPUT_QOS)
-        self.create_service(SetTarget, "~/set_target", self._on_set_target)
-        self.create_service(Trigger, "~/clear_target", self._on_clear_target)
-
-        self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
-        self._worker.start()
+        self._inputs = [
+            self._image_sub,
+            self.create_subscription(Detection2D, "~/init_box", self._on_init_box, OUTPUT_QOS),
+            self.create_service(SetTarget, "~/set_target", self._on_set_target),
+            self.create_service(Trigger, "~/clear_target", self._on_clear_target),
+        ]
+        with self._lock:
+            self._active = True
+            self._lock.notify()
         self.get_logger().info(
-            f"tracking on {self.tracker.device} ({self.params.backend}) with {self.params.checkpoint}; images from "
-            f"{self._image_sub.topic_name} ({self.params.image_qos}); set a target with {self.get_name()}/set_target")
+            f"active: images from {self._image_sub.topic_name} ({self.params.image_qos}); set a target with "
+            f"{self.get_fully_qualified_name()}/set_target")
+        return result
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop taking images and targets and disable the publishers; the model and the target stay."""
+        self._close_inputs()
+        self.get_logger().info("inactive: images are no longer taken (the model and the target are kept)")
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop the worker, destroy the publishers and release the model."""
+        self._release()
+        self.get_logger().info("cleaned up: the model is released")
+        return super().on_cleanup(state)
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything, from any state."""
+        self.close()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """A transition raised: release everything and go back to unconfigured."""
+        self.get_logger().error(f"a lifecycle transition from {state.label} raised: releasing the tracker")
+        self.close()
+        return TransitionCallbackReturn.SUCCESS
+
+    def autostart(self) -> None:
+        """Configure and activate (the ``autostart`` parameter); a failure leaves the node where it stopped."""
+        if self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
+            self.trigger_activate()
+
+    def _close_inputs(self) -> None:
+        """Destroy the subscriptions and services and stop publishing results."""
+        with self._lock:
+            self._active = False
+        for entity in self._inputs:
+            if isinstance(entity, Subscription):
+                self.destroy_subscription(entity)
+            else:
+                self.destroy_service(entity)
+        self._inputs = []
+
+    def _release(self) -> None:
+        """Stop the worker, destroy the publishers, release the model and forget the target and the frames."""
+        worker = self._worker
+        if worker is not None:
+            with self._lock:
+                self._stopping = True
+                self._lock.notify_all()
+            worker.join()
+            self._worker = None
+        for publisher in self._outputs:
+            self.destroy_lifecycle_publisher(publisher)
+        self._outputs = []
+        with self._tracker_lock:
+            self.tracker = None
+            with self._lock:
+                self._reset_track()
+                self._buffer.clear()
+
+    def close(self) -> None:
+        """Close the inputs and release the worker, the publishers and the model (any state)."""
+        self._close_inputs()
+        self._release()
 
     # ---- parameters -------------------------------------------------------------------------------------------
 
     def _declare_parameters(self) -> NodeParameters:
-        """Declare every parameter with its descriptor and return the checked start-up values."""
+        """Declare every parameter with its descriptor (type and range enforced) and return the values."""
         values = {}
         for name in FIELDS:
             try:
-                value = self.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name)).value
+                values[name] = self.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name)).value
             except ParameterException as exc:
                 raise StartupError(f"parameter {name!r}: {exc}") from None
-            reason = check(name, value)
-            if reason is not None:
-                raise StartupError(reason)
-            values[name] = value
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self.add_post_set_parameters_callback(self._on_parameters_set)
         return NodeParameters(**values)
@@ -156,8 +260,8 @@ class TrackerNode(Node):
             self._buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
             self._buffer.trim()
 
-    def _load_tracker(self) -> Tracker:
-        """The tracker with the checkpoint's weights (the demo weights when none is set) on the configured device."""
+    def _load_tracker(self) -> tuple[Tracker, str]:
+        """The tracker (the checkpoint's weights, or the demo weights when none is set) and the file it read."""
         checkpoint = self.params.checkpoint
         if not checkpoint:
             demo = find_demo_weights()
@@ -169,16 +273,16 @@ class TrackerNode(Node):
                 "not the paper's tracker; see weights/MODEL_CARD.md); pass -p checkpoint:=MobileViTv2_Track_ep0300.pth.tar "
                 "for the official SMAT weights")
             checkpoint = str(demo)
-            self.params = dataclasses.replace(self.params, checkpoint=checkpoint)
         if not Path(checkpoint).is_file():
             raise StartupError(f"checkpoint not found: {checkpoint}")
         threads = self.params.threads or None
         if threads:
             torch.set_num_threads(threads)  # torch's threads are process-wide; onnxruntime takes them per session
         try:
-            return Tracker.from_checkpoint(checkpoint, device=self.params.device, half=self.params.half,
-                                           backend=self.params.backend,
-                                           threads=threads if self.params.backend == "onnxruntime" else None)
+            tracker = Tracker.from_checkpoint(checkpoint, device=self.params.device, half=self.params.half,
+                                              backend=self.params.backend,
+                                              threads=threads if self.params.backend == "onnxruntime" else None)
+            return tracker, checkpoint
         except (SmatError, ValueError, OSError) as exc:
             raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
 
@@ -325,7 +429,9 @@ class TrackerNode(Node):
             self._process(job)
 
     def _next_job(self) -> Job | None:
-        """The next frame to process: in order while catching up, else the newest (lock held)."""
+        """The next frame to process while active: in order while catching up, else the newest (lock held)."""
+        if not self._active:
+            return None
         pending = self._buffer.after(self._cursor_ns)
         if not pending:
             return None
@@ -352,6 +458,9 @@ class TrackerNode(Node):
                 elapsed = time.perf_counter() - start
         with self._lock:
             if job.generation != self._generation:
+                return
+            if not self._active:  # deactivated while tracking: nothing is published
+                self._counters.dropped += 1
                 return
             if job.replay:
                 self._counters.replayed += 1
@@ -396,12 +505,6 @@ class TrackerNode(Node):
             processing_ms=float(processing_ms), latency_ms=float(latency_ms), last_error=self._last_error,
         )
 
-    def close(self) -> None:
-        """Stop the worker thread."""
-        with self._lock:
-            self._stopping = True
-            self._lock.notify_all()
-        self._worker.join()
 
 
 def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float) -> np.ndarray:
@@ -410,7 +513,7 @@ def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float) -
 
 
 def main(args: list[str] | None = None) -> int:
-    """Run the smat_tracker node until shutdown; 1 when it cannot start."""
+    """Run the smat_tracker node until shutdown; 1 when it cannot be created (a parameter of the wrong type)."""
     rclpy.init(args=args)
     try:
         node = TrackerNode()
@@ -421,6 +524,8 @@ def main(args: list[str] | None = None) -> int:
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
+        if node.params.autostart:
+            node.autostart()
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass

@@ -1,5 +1,8 @@
 """The smat_tracker node's parameters: one typed dataclass holding defaults, descriptions, ranges and checks.
 
+Types and ranges are enforced when a parameter is declared; :func:`check` (names, choices, device) runs again at
+every configure transition, so a bad value leaves the node unconfigured with the reason.
+
 The node declares its ROS parameters from :class:`NodeParameters`, and ``config/tracker.yaml`` repeats these
 defaults (a test keeps the two equal).
 """
@@ -27,6 +30,8 @@ def _param(default: Any, description: str, *, dynamic: bool = False, low: float 
 class NodeParameters:
     """Values of the node's parameters (dynamic ones may change at run time, the rest are read-only)."""
 
+    autostart: bool = _param(True, "configure and activate the node at start (false: stay unconfigured until a "
+                                   "lifecycle manager or `ros2 lifecycle set` moves it)")
     checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
                                  "(empty: the bundled demo weights)")
     device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")

@@ -20,6 +20,8 @@ import pytest
 import rclpy
 import yaml
 from rcl_interfaces.msg import Parameter as ParameterMsg
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState, GetState
 from rcl_interfaces.srv import SetParameters
 from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
@@ -128,6 +130,8 @@ class Driver:
         self.set_target_client = self.node.create_client(SetTarget, f"{node_name}/set_target")
         self.clear_client = self.node.create_client(Trigger, f"{node_name}/clear_target")
         self.parameters_client = self.node.create_client(SetParameters, f"{node_name}/set_parameters")
+        self.change_state_client = self.node.create_client(ChangeState, f"{node_name}/change_state")
+        self.get_state_client = self.node.create_client(GetState, f"{node_name}/get_state")
 
     def _on_detections(self, msg: Detection2DArray) -> None:
         """Record detections by stamp."""
@@ -151,6 +155,20 @@ class Driver:
             and self.set_target_client.service_is_ready() and self.clear_client.service_is_ready()
             and self.parameters_client.service_is_ready()), 120.0)
         assert ready and process.poll() is None, "tracker node did not come up"
+
+    def wait_managed(self, process: subprocess.Popen) -> None:
+        """Wait until the node's lifecycle services answer (fails if the node died)."""
+        ready = self.spin_until(lambda: process.poll() is not None or (
+            self.change_state_client.service_is_ready() and self.get_state_client.service_is_ready()), 120.0)
+        assert ready and process.poll() is None, "tracker node did not come up"
+
+    def lifecycle_state(self) -> str:
+        """The label of the node's lifecycle state (unconfigured, inactive, active, finalized)."""
+        return self.call(self.get_state_client, GetState.Request()).current_state.label
+
+    def transition(self, label: str) -> bool:
+        """Ask the node for the lifecycle transition ``label`` (configure, activate, ...); whether it succeeded."""
+        return self.call(self.change_state_client, ChangeState.Request(transition=Transition(label=label))).success
 
     def header(self, stamp_ns: int) -> Header:
         """Header with ``stamp_ns`` and frame_id 'camera'."""
@@ -225,8 +243,10 @@ def boxes_of(detections: Detection2DArray) -> list[tuple[float, float, float, fl
     return [bbox_to_box(detection.bbox) for detection in detections.detections]
 
 
-def launch_node(params: dict[str, Any], workdir: Path, compressed: bool = False) -> tuple[subprocess.Popen, Driver]:
-    """The tracker node started with ``params`` (written to a YAML params file) and a driver connected to it."""
+def launch_node(params: dict[str, Any], workdir: Path, compressed: bool = False,
+                active: bool = True) -> tuple[subprocess.Popen, Driver]:
+    """The tracker node started with ``params`` (written to a YAML params file) and a driver connected to it, once
+    the node is active (``active``) or once its lifecycle services answer."""
     params_file = workdir / "params.yaml"
     params_file.write_text(yaml.safe_dump({"/**": {"ros__parameters": params}}))
     domain_id = next_domain_id()
@@ -234,7 +254,10 @@ def launch_node(params: dict[str, Any], workdir: Path, compressed: bool = False)
     process = run_module("smat_ros.ros.node", ["--params-file", str(params_file)], domain_id, log_path)
     driver = Driver(domain_id)
     try:
-        driver.wait_ready(process, compressed)
+        if active:
+            driver.wait_ready(process, compressed)
+        else:
+            driver.wait_managed(process)
     except AssertionError:
         driver.close()
         stop(process)

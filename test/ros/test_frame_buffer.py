@@ -53,3 +53,13 @@ def test_a_zero_span_keeps_only_the_newest_frame_and_a_shrunk_span_trims():
     buffer.trim()
     assert len(buffer) == 1 and buffer.newest.stamp_ns == 30
     assert FrameBuffer(0).newest is None
+
+
+def test_clear_forgets_every_frame():
+    buffer = FrameBuffer(span_ns=1000)
+    for stamp in (10, 20):
+        buffer.add(frame(stamp))
+    buffer.clear()
+    assert len(buffer) == 0 and buffer.newest is None and buffer.after(-1) == []
+    buffer.add(frame(5))
+    assert stamps(buffer.after(-1)) == [5]

@@ -81,7 +81,8 @@ def node_of(description: Recorded, **values: str) -> Recorded:
 
 def test_declares_the_documented_arguments_with_installed_defaults(launch_file, prefix):
     arguments = declared(launch_file.generate_launch_description())
-    assert set(arguments) == {"params_file", "namespace", "image", "checkpoint", "dds_profile"}
+    assert set(arguments) == {"params_file", "namespace", "image", "checkpoint", "autostart",
+                              "dds_profile"}
     assert Path(arguments["params_file"]["default_value"]) == prefix / "share/smat_ros/config/tracker.yaml"
     assert Path(arguments["params_file"]["default_value"]).is_file()
     assert Path(arguments["dds_profile"]["default_value"]).is_file()
@@ -100,9 +101,9 @@ def test_node_runs_the_installed_executable_with_defaults(launch_file, prefix):
 
 def test_arguments_reach_the_node(launch_file):
     node = node_of(launch_file.generate_launch_description(), namespace="drone1", image="/cam/color",
-                   checkpoint="/w/smat.safetensors", params_file="/p.yaml", dds_profile="")
+                   checkpoint="/w/smat.safetensors", params_file="/p.yaml", dds_profile="", autostart="False")
     assert node.kwargs["namespace"] == "drone1"
-    assert node.kwargs["parameters"] == ["/p.yaml", {"checkpoint": "/w/smat.safetensors"}]
+    assert node.kwargs["parameters"] == ["/p.yaml", {"checkpoint": "/w/smat.safetensors", "autostart": False}]
     assert ("image", "/cam/color") in node.kwargs["remappings"]
     assert ("image/compressed", "/cam/color/compressed") in node.kwargs["remappings"]
     assert node.kwargs["additional_env"] == {}

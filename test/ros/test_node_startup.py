@@ -1,5 +1,7 @@
-"""Start-up of the nodes: failures give a clear error line and a non-zero exit, no traceback; without a checkpoint
-the tracker node uses the demo weights."""
+"""Start-up of the nodes: a parameter the tracker node cannot even declare (wrong type) and a bad video_source
+give a clear error line and a non-zero exit; a bad checkpoint or value fails the tracker's configure transition
+with the reason while its process stays up for a lifecycle manager; no traceback; without a checkpoint the tracker
+node uses the demo weights."""
 from __future__ import annotations
 
 import pytest
@@ -11,9 +13,8 @@ SOURCE = "smat_ros.ros.video_source"
 @pytest.mark.parametrize(
     "module, args, words",
     [
-        (NODE, ["-p", "checkpoint:=/nonexistent/smat.pth.tar"], "checkpoint not found: /nonexistent/smat.pth.tar"),
         (NODE, ["-p", "checkpoint:=CHECKPOINT", "-p", "lost_score_threshold:=abc"], "lost_score_threshold"),
-        (NODE, ["-p", "checkpoint:=CHECKPOINT", "-p", "image_qos:=fastest"], "must be one of sensor_data, reliable"),
+        (NODE, ["-p", "checkpoint:=CHECKPOINT", "-p", "queue_depth:=0"], "queue_depth"),
         (SOURCE, ["-p", "source:=/nonexistent/clip.mp4"], "input not found: /nonexistent/clip.mp4"),
         (SOURCE, [], "parameter 'source' is not set"),
     ],
@@ -28,6 +29,27 @@ def test_bad_start_up_exits_non_zero_with_a_clear_error(ros, checkpoint_path, tm
         ros.stop(process)
     output = log.read_text()
     assert returncode != 0 and words in output, output
+    assert "Traceback" not in output, output
+
+
+@pytest.mark.parametrize(
+    "params, words",
+    [
+        ({"checkpoint": "/nonexistent/smat.pth.tar"}, "checkpoint not found: /nonexistent/smat.pth.tar"),
+        ({"image_qos": "fastest"}, "must be one of sensor_data, reliable"),
+    ],
+)
+def test_bad_configuration_leaves_the_node_unconfigured_and_running(ros, checkpoint_path, tmp_path, params, words):
+    process, driver = ros.launch_node({"checkpoint": str(checkpoint_path), **params}, tmp_path, active=False)
+    log = tmp_path / "node.log"
+    try:
+        assert driver.spin_until(lambda: "configure failed" in log.read_text(), 120.0), log.read_text()
+        assert driver.lifecycle_state() == "unconfigured" and process.poll() is None
+    finally:
+        driver.close()
+        ros.stop(process)
+    output = log.read_text()
+    assert [line for line in output.splitlines() if "configure failed" in line and words in line], output
     assert "Traceback" not in output, output
 
 
