@@ -8,7 +8,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["smat_ros", "smat_ros.*"]),
-    package_data={"smat_ros": ["py.typed"]},
+    package_data={"smat_ros": ["py.typed"], "smat_ros.teleop": ["static/*"]},
     data_files=[("share/smat_ros/weights", ["weights/smat_demo.safetensors", "weights/MODEL_CARD.md"])],
     install_requires=[
         "torch==2.13.0",
@@ -19,7 +19,7 @@ setup(
         "tqdm>=4.60",
         "matplotlib>=3.7",
     ],
-    extras_require={"onnx": ["onnx>=1.16", "onnxruntime>=1.18"]},
+    extras_require={"onnx": ["onnx>=1.16", "onnxruntime>=1.18"], "teleop": ["aiohttp>=3.9,<4"]},
     entry_points={
         "console_scripts": [
             "smat-track=smat_ros.cli.track:main",

@@ -360,15 +360,15 @@ class TrackerNode(LifecycleNode):
                 self._catchup_until_ns = self._buffer.newest.stamp_ns
                 catchup = len(self._buffer.after(frame.stamp_ns))
                 track_id = self._track_id
-                init_detections = None
-                if frame.stamp_ns > self._published_ns:  # not published yet: its detection is the target box
+                # the target box on the frame it was drawn on, published even when that frame's (empty) detections
+                # went out already: a UI sees its box confirmed on the stamp it named
+                init_detections = detection_array(frame.header, box, 1.0, track_id)
+                if frame.stamp_ns > self._published_ns:  # not published yet: it counts as processed
                     self._published_ns = frame.stamp_ns
                     self._counters.processed += 1
-                    init_detections = detection_array(frame.header, box, 1.0, track_id)
                 status = self._status(frame.header)
                 self._lock.notify()
-        if init_detections is not None:
-            self._detections_pub.publish(init_detections)
+        self._detections_pub.publish(init_detections)
         self._status_pub.publish(status)
         message = (f"tracking {track_id} from the frame stamped {frame.stamp_ns} ns, "
                    f"{catchup} buffered frame(s) after it")

@@ -57,10 +57,18 @@ _ROS_TYPES = {bool: ParameterType.PARAMETER_BOOL, int: ParameterType.PARAMETER_I
               float: ParameterType.PARAMETER_DOUBLE, str: ParameterType.PARAMETER_STRING}
 
 
-def descriptor(name: str) -> ParameterDescriptor:
-    """The ROS ParameterDescriptor (type, description, range, read-only) of parameter ``name``."""
-    field = FIELDS[name]
-    kind = type(getattr(DEFAULTS, name))
+def _fields(defaults: Any) -> dict[str, dataclasses.Field]:
+    """The fields of a parameters dataclass instance, by name."""
+    return FIELDS if defaults is DEFAULTS else {field.name: field for field in dataclasses.fields(defaults)}
+
+
+def descriptor(name: str, defaults: Any = DEFAULTS) -> ParameterDescriptor:
+    """The ROS ParameterDescriptor (type, description, range, read-only) of parameter ``name``.
+
+    ``defaults`` is an instance of a parameters dataclass built with these fields (default: the tracker node's).
+    """
+    field = _fields(defaults)[name]
+    kind = type(getattr(defaults, name))
     meta = field.metadata
     text = meta["description"] + (f" (one of: {', '.join(meta['choices'])})" if meta["choices"] else "")
     result = ParameterDescriptor(name=name, type=_ROS_TYPES[kind], description=text, read_only=not meta["dynamic"])
@@ -72,14 +80,15 @@ def descriptor(name: str) -> ParameterDescriptor:
     return result
 
 
-def check(name: str, value: Any) -> str | None:
-    """Why ``value`` is not acceptable for parameter ``name``, or None if it is."""
-    if name not in FIELDS:
+def check(name: str, value: Any, defaults: Any = DEFAULTS) -> str | None:
+    """Why ``value`` is not acceptable for parameter ``name`` (of ``defaults``' dataclass), or None if it is."""
+    fields = _fields(defaults)
+    if name not in fields:
         return f"unknown parameter {name!r}"
-    kind = type(getattr(DEFAULTS, name))
+    kind = type(getattr(defaults, name))
     if type(value) is not kind:
         return f"parameter {name!r} must be of type {kind.__name__}, got {type(value).__name__} {value!r}"
-    meta = FIELDS[name].metadata
+    meta = fields[name].metadata
     low, high = meta["range"]
     if low is not None and not low <= value <= high:
         return f"parameter {name!r} must be in [{low}, {high}], got {value}"
