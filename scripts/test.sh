@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install_browser.sh  # chromium + chromium-driver for the teleop UI tests, when missing
 set +e
 .venv/bin/python -m pytest -ra "$@"
 rc=$?

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ipaddress
+import logging
 import signal
 import sys
 import threading
@@ -197,8 +198,9 @@ class TeleopUi(Node):
         response = await self._call(self._set_target_client, service_request)
         if isinstance(response, Reply):
             return response
-        self.get_logger().info(f"set_target {request.box} on {request.stamp.sec}.{request.stamp.nanosec:09d}: "
-                               f"{response.success} {response.message}")
+        box = ", ".join(f"{v:.1f}" for v in request.box)
+        self.get_logger().info(f"set_target ({box}) on {request.stamp.sec}.{request.stamp.nanosec:09d}: "
+                               f"{'ok' if response.success else 'refused'}: {response.message}")
         return Reply(response.success, response.message, response.track_id)
 
     async def clear(self) -> Reply:
@@ -261,6 +263,7 @@ async def serve(node: TeleopUi) -> None:
 def main(args: list[str] | None = None) -> int:
     """Run the teleop UI until Ctrl-C; 1 when it cannot start."""
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    logging.basicConfig(level=logging.INFO, format="[%(levelname)s] [teleop_ui.web]: %(message)s")
     try:
         node = TeleopUi()
     except StartupError as exc:

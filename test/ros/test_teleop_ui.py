@@ -277,3 +277,25 @@ def test_with_a_token_requests_without_it_are_refused(rig, browser, ros):
         assert opened == "refused"  # ... and without cookie or token the WebSocket is refused
     finally:
         ros.stop(ui)
+    assert ui.returncode == 0  # SIGINT: a clean stop
+
+
+@pytest.mark.parametrize("args, words", [
+    (("-p", "video:=tv"), "must be one of camera, debug"),
+    (("-p", "host:=no.such.host.invalid"), "cannot listen on no.such.host.invalid:0"),
+])
+def test_bad_parameters_stop_the_ui_with_one_clear_line(rig, ros, args, words):
+    log_path = rig["workdir"] / "bad_start.log"
+    process = ros.run_module("smat_ros.ros.teleop_ui", ["-p", "port:=0", *args], rig["domain_id"], log_path)
+    assert process.wait(timeout=60) == 1
+    log = log_path.read_text()
+    assert words in log and "Traceback" not in log, log
+
+
+def test_a_port_in_use_is_refused_with_one_clear_line(rig, ros):
+    port = rig["url"].rsplit(":", 1)[1].strip("/")
+    log_path = rig["workdir"] / "busy_port.log"
+    process = ros.run_module("smat_ros.ros.teleop_ui", ["-p", f"port:={port}"], rig["domain_id"], log_path)
+    assert process.wait(timeout=60) == 1
+    log = log_path.read_text()
+    assert f"cannot listen on 127.0.0.1:{port}" in log and "Traceback" not in log, log
