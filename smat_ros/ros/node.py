@@ -4,7 +4,7 @@ A managed (lifecycle) node: configure checks the parameters, loads the tracker, 
 the worker; activate opens the image input and the target services and enables the publishers; deactivate closes
 them (the model and the target stay); cleanup releases the model. ``autostart`` (default true) walks it to active
 at start; a failed configure leaves it unconfigured with the reason logged, and the process keeps running so that
-a lifecycle manager can retry.
+a lifecycle manager can retry. ``/diagnostics`` reports the node's health once a second in every state.
 
 Threads: the executor receives images into a :class:`FrameBuffer` and serves the target services; one worker
 thread runs the tracker on the newest frame (older unprocessed ones are dropped and counted). A target names the
@@ -25,6 +25,7 @@ from typing import Any, Callable
 import numpy as np
 import rclpy
 import torch
+from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
@@ -42,6 +43,7 @@ from smat_ros import Tracker, TrackResult
 from smat_ros.crop import Box, validate_box
 from smat_ros.errors import InputError, SmatError
 from smat_ros.msg import TrackStatus
+from smat_ros.ros import diagnostics
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
 from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor
@@ -52,6 +54,7 @@ from smat_ros.weights import find_demo_weights
 STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
 STATE_COLORS = {TrackStatus.TRACKING: (0, 255, 0), TrackStatus.LOST: (255, 64, 0), TrackStatus.IDLE: (255, 255, 0)}
 OUTPUT_QOS = QoSProfile(depth=10)
+DIAGNOSTICS_PERIOD_S = 1.0
 LOG_THROTTLE_S = 5.0
 
 
@@ -104,6 +107,12 @@ class TrackerNode(LifecycleNode):
         self._worker: threading.Thread | None = None
         self._outputs: list[Any] = []  # lifecycle publishers, from configure to cleanup
         self._inputs: list[Any] = []  # subscriptions and services, from activate to deactivate
+        self._lifecycle = "unconfigured"  # the lifecycle state's label, for /diagnostics
+        self._configure_error = ""  # why the last configure failed ('' when it did not)
+        self._active_since_s = 0.0
+        self._window = diagnostics.Window(time.monotonic())
+        self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", OUTPUT_QOS)
+        self._diagnostics_timer = self.create_timer(DIAGNOSTICS_PERIOD_S, self._publish_diagnostics)
 
     def _reset_track(self) -> None:
         """Forget the target and the frame ordering (no target, nothing published yet)."""
@@ -127,10 +136,12 @@ class TrackerNode(LifecycleNode):
                     raise StartupError(reason)
             tracker, checkpoint = self._load_tracker()
         except StartupError as exc:
+            self._configure_error = f"configure failed: {exc}"
             self.get_logger().error(
-                f"configure failed: {exc}; the node stays unconfigured (retry: ros2 lifecycle set "
+                f"{self._configure_error}; the node stays unconfigured (retry: ros2 lifecycle set "
                 f"{self.get_fully_qualified_name()} configure)")
             return TransitionCallbackReturn.FAILURE
+        self._configure_error = ""
         with self._tracker_lock:
             self.tracker = tracker
         self._detections_pub = self.create_lifecycle_publisher(Detection2DArray, "~/detections", OUTPUT_QOS)
@@ -140,6 +151,7 @@ class TrackerNode(LifecycleNode):
         self._stopping = False
         self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
         self._worker.start()
+        self._lifecycle = "inactive"
         self.get_logger().info(f"configured: {tracker.device} ({self.params.backend}) with {checkpoint}")
         return TransitionCallbackReturn.SUCCESS
 
@@ -162,6 +174,9 @@ class TrackerNode(LifecycleNode):
         ]
         with self._lock:
             self._active = True
+            self._lifecycle = "active"
+            self._active_since_s = time.monotonic()
+            self._window.restart(self._active_since_s, self._counts())
             self._lock.notify()
         self.get_logger().info(
             f"active: images from {self._image_sub.topic_name} ({self.params.image_qos}); set a target with "
@@ -171,24 +186,29 @@ class TrackerNode(LifecycleNode):
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Stop taking images and targets and disable the publishers; the model and the target stay."""
         self._close_inputs()
+        self._lifecycle = "inactive"
         self.get_logger().info("inactive: images are no longer taken (the model and the target are kept)")
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Stop the worker, destroy the publishers and release the model."""
         self._release()
+        self._lifecycle = "unconfigured"
         self.get_logger().info("cleaned up: the model is released")
         return super().on_cleanup(state)
 
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Release everything, from any state."""
+        """Release everything, from any state; /diagnostics stops."""
         self.close()
+        self._lifecycle = "finalized"
+        self.destroy_timer(self._diagnostics_timer)
         return TransitionCallbackReturn.SUCCESS
 
     def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
         """A transition raised: release everything and go back to unconfigured."""
         self.get_logger().error(f"a lifecycle transition from {state.label} raised: releasing the tracker")
         self.close()
+        self._lifecycle = "unconfigured"
         return TransitionCallbackReturn.SUCCESS
 
     def autostart(self) -> None:
@@ -302,6 +322,7 @@ class TrackerNode(LifecycleNode):
         stamp_ns = Time.from_msg(msg.header.stamp).nanoseconds
         with self._lock:
             self._counters.received += 1
+            self._window.image_arrived(received_ns / 1e9)
             newest = self._buffer.newest
             last_ns = max(self._published_ns, newest.stamp_ns if newest else -1)
             if stamp_ns <= last_ns:
@@ -475,6 +496,8 @@ class TrackerNode(LifecycleNode):
             score = self._score
             latency_ms = (time.monotonic_ns() - job.frame.received_ns) / 1e6
             status = self._status(job.frame.header, elapsed * 1e3, latency_ms)
+            if job.tracking:
+                self._window.frame_processed(elapsed * 1e3, latency_ms)
         self._detections_pub.publish(detections)
         self._status_pub.publish(status)
         if debug:
@@ -484,6 +507,7 @@ class TrackerNode(LifecycleNode):
         """Apply one tracking result (or error) to state and score; the box to draw (lock held)."""
         if error:
             self._last_error = error
+            self._window.tracking_failed(error)
             self.get_logger().error(error, throttle_duration_sec=LOG_THROTTLE_S)
             self._state, self._score = TrackStatus.LOST, 0.0
             return None, self._state
@@ -493,6 +517,33 @@ class TrackerNode(LifecycleNode):
         lost = result.score < self.params.lost_score_threshold
         self._state = TrackStatus.LOST if lost else TrackStatus.TRACKING
         return result.box, self._state
+
+    def _counts(self) -> diagnostics.Counts:
+        """The frame counters for /diagnostics (lock held)."""
+        counters = self._counters
+        return diagnostics.Counts(counters.received, counters.processed, counters.dropped, counters.rejected)
+
+    def _publish_diagnostics(self) -> None:
+        """Timer: publish the node's health on /diagnostics (hardware_id: the node's name)."""
+        now_s = time.monotonic()
+        with self._lock:
+            state = STATE_NAMES[self._state]
+            figures = self._window.close(now_s, self._counts())
+            if self._lifecycle == "active":
+                level, message = diagnostics.assess(figures, state, self.params.image_timeout_s,
+                                                    now_s - self._active_since_s)
+            elif self._configure_error:
+                level, message = diagnostics.Level.ERROR, self._configure_error
+            else:
+                level, message = diagnostics.Level.OK, f"{self._lifecycle}: not taking images"
+            tracker = self.tracker
+        device = str(tracker.device) if tracker is not None else "none (not configured)"
+        values = [("lifecycle state", self._lifecycle),
+                  *diagnostics.key_values(figures, state, self.params.backend, device)]
+        name = self.get_fully_qualified_name()
+        status = diagnostics.status_message(level, message, values, f"{name.lstrip('/')}: tracking", name)
+        self._diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),
+                                                      status=[status]))
 
     def _status(self, header: Header, processing_ms: float = 0.0, latency_ms: float = 0.0) -> TrackStatus:
         """The current TrackStatus with ``header`` (lock held)."""

@@ -49,6 +49,8 @@ class NodeParameters:
         low=0.0, high=30.0)
     publish_debug_image: bool = _param(
         True, "render ~/debug_image (only while it has a subscriber)", dynamic=True)
+    image_timeout_s: float = _param(
+        2.0, "/diagnostics warns when no image arrived for this many seconds", dynamic=True, low=0.1, high=3600.0)
 
 
 FIELDS = {field.name: field for field in dataclasses.fields(NodeParameters)}

@@ -56,4 +56,4 @@ def test_descriptors_carry_type_range_and_read_only():
     assert checkpoint.type == ParameterType.PARAMETER_STRING and checkpoint.read_only and checkpoint.description
     assert "sensor_data" in descriptor("image_qos").description
     assert {name for name in FIELDS if is_dynamic(name)} == {"lost_score_threshold", "frame_buffer_s",
-                                                             "publish_debug_image"}
+                                                             "publish_debug_image", "image_timeout_s"}

@@ -1,0 +1,161 @@
+"""The smat_tracker node's health for /diagnostics: figures over the last window and the level they earn.
+
+No rclpy and no node state: the node feeds :class:`Window` as frames arrive and are processed, takes a
+:class:`Figures` once per period and turns it into a diagnostic_msgs/DiagnosticStatus with :func:`assess`,
+:func:`key_values` and :func:`status_message`. Levels: WARN when no image arrived for ``image_timeout_s``, when the processed rate falls under
+half the input rate, or when the target is LOST; ERROR when tracking raised during the window.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+
+SLOW_RATIO = 0.5  # processed rate under this fraction of the input rate: WARN
+
+
+class Level(enum.IntEnum):
+    """diagnostic_msgs/DiagnosticStatus levels."""
+
+    OK = 0
+    WARN = 1
+    ERROR = 2
+    STALE = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Figures:
+    """One window's figures: rates in Hz, times in ms, counters since start-up (None: no sample in the window)."""
+
+    window_s: float
+    input_hz: float
+    processed_hz: float
+    frames_received: int
+    frames_processed: int
+    frames_dropped: int
+    frames_rejected: int
+    processing_p50_ms: float | None
+    processing_p95_ms: float | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    seconds_since_image: float | None  # None before the first image
+    errors: tuple[str, ...]  # tracking errors raised during the window
+
+
+@dataclasses.dataclass(frozen=True)
+class Counts:
+    """The node's frame counters at one instant."""
+
+    received: int
+    processed: int
+    dropped: int
+    rejected: int
+
+
+def percentile(samples: list[float], q: float) -> float | None:
+    """The ``q``-th percentile (linear interpolation) of ``samples``, None when there are none."""
+    return float(np.percentile(samples, q)) if samples else None
+
+
+class Window:
+    """Samples since the last :meth:`close`: processing and latency times, tracking errors, the last image's time.
+
+    Not thread-safe: the node guards it with its lock.
+    """
+
+    def __init__(self, start_s: float) -> None:
+        self._start_s = start_s
+        self._start_counts = Counts(0, 0, 0, 0)
+        self._processing_ms: list[float] = []
+        self._latency_ms: list[float] = []
+        self._errors: list[str] = []
+        self._last_image_s: float | None = None
+
+    def image_arrived(self, now_s: float) -> None:
+        """An image arrived at ``now_s`` (monotonic seconds)."""
+        self._last_image_s = now_s
+
+    def frame_processed(self, processing_ms: float, latency_ms: float) -> None:
+        """A frame was tracked in ``processing_ms`` and published ``latency_ms`` after it arrived."""
+        self._processing_ms.append(processing_ms)
+        self._latency_ms.append(latency_ms)
+
+    def tracking_failed(self, error: str) -> None:
+        """Tracking raised ``error``."""
+        self._errors.append(error)
+
+    def restart(self, now_s: float, counts: Counts) -> None:
+        """Start a fresh window at ``now_s`` with the counters as they are (after a pause: inactive periods do not
+        count as input); the last image's time is kept."""
+        self._start_s, self._start_counts = now_s, counts
+        self._processing_ms, self._latency_ms, self._errors = [], [], []
+
+    def close(self, now_s: float, counts: Counts) -> Figures:
+        """The figures of the window ending at ``now_s``; a new window starts there."""
+        window_s = max(now_s - self._start_s, 1e-9)
+        figures = Figures(
+            window_s=window_s,
+            input_hz=(counts.received - self._start_counts.received) / window_s,
+            processed_hz=(counts.processed - self._start_counts.processed) / window_s,
+            frames_received=counts.received, frames_processed=counts.processed,
+            frames_dropped=counts.dropped, frames_rejected=counts.rejected,
+            processing_p50_ms=percentile(self._processing_ms, 50), processing_p95_ms=percentile(self._processing_ms, 95),
+            latency_p50_ms=percentile(self._latency_ms, 50), latency_p95_ms=percentile(self._latency_ms, 95),
+            seconds_since_image=None if self._last_image_s is None else now_s - self._last_image_s,
+            errors=tuple(self._errors),
+        )
+        self.restart(now_s, counts)
+        return figures
+
+
+def assess(figures: Figures, state: str, image_timeout_s: float, active_s: float) -> tuple[Level, str]:
+    """Level and message of an active node's window; ``active_s``: seconds since it became active."""
+    if figures.errors:
+        return Level.ERROR, f"tracking raised {len(figures.errors)} time(s): {figures.errors[-1]}"
+    problems = []
+    since = figures.seconds_since_image
+    if (since is None and active_s >= image_timeout_s) or (since is not None and since >= image_timeout_s):
+        problems.append("no image for " + (f"{since:.1f} s" if since is not None else f"{active_s:.1f} s (none yet)"))
+    if figures.input_hz > 0 and figures.processed_hz < SLOW_RATIO * figures.input_hz:
+        problems.append(f"processing {figures.processed_hz:.1f} Hz of {figures.input_hz:.1f} Hz input")
+    if state == "LOST":
+        problems.append("target LOST")
+    if problems:
+        return Level.WARN, "; ".join(problems)
+    return Level.OK, f"{state}, {figures.processed_hz:.1f} Hz"
+
+
+def _ms(value: float | None) -> str:
+    """A time in ms with two decimals, or 'n/a'."""
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def key_values(figures: Figures, state: str, backend: str, device: str) -> list[tuple[str, str]]:
+    """The (key, value) pairs shown with the status, in display order."""
+    since = figures.seconds_since_image
+    return [
+        ("state", state),
+        ("backend", backend),
+        ("device", device),
+        ("input rate (Hz)", f"{figures.input_hz:.2f}"),
+        ("processed rate (Hz)", f"{figures.processed_hz:.2f}"),
+        ("frames received", str(figures.frames_received)),
+        ("frames processed", str(figures.frames_processed)),
+        ("frames dropped", str(figures.frames_dropped)),
+        ("frames rejected", str(figures.frames_rejected)),
+        ("processing p50 (ms)", _ms(figures.processing_p50_ms)),
+        ("processing p95 (ms)", _ms(figures.processing_p95_ms)),
+        ("latency p50 (ms)", _ms(figures.latency_p50_ms)),
+        ("latency p95 (ms)", _ms(figures.latency_p95_ms)),
+        ("seconds since last image", "n/a" if since is None else f"{since:.2f}"),
+        ("window (s)", f"{figures.window_s:.2f}"),
+    ]
+
+
+def status_message(level: Level, message: str, values: list[tuple[str, str]], name: str,
+                   hardware_id: str) -> DiagnosticStatus:
+    """The diagnostic_msgs/DiagnosticStatus of one assessment."""
+    return DiagnosticStatus(level=bytes([int(level)]), name=name, message=message, hardware_id=hardware_id,
+                            values=[KeyValue(key=key, value=value) for key, value in values])
