@@ -8,7 +8,8 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["smat_ros", "smat_ros.*"]),
-    package_data={"smat_ros": ["py.typed"], "smat_ros.teleop": ["static/*"]},
+    package_data={"smat_ros": ["py.typed"], "smat_ros.teleop": ["static/*"],
+                  "smat_ros.sim": ["assets/*.jpg", "assets/README.md"]},
     data_files=[("share/smat_ros/weights", ["weights/smat_demo.safetensors", "weights/MODEL_CARD.md"])],
     install_requires=[
         "torch==2.13.0",

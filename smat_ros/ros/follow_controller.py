@@ -1,0 +1,194 @@
+"""The follow_controller node: an example follow-me controller, FollowTarget in, geometry_msgs/Twist out.
+
+A starting point for robots that follow a person: it subscribes ``target`` (smat_ros/FollowTarget; remap it to
+``/smat_tracker/target``) and publishes ``cmd_vel`` (geometry_msgs/Twist: linear.x forward, angular.z yaw rate,
+angular.y pitch rate for a tilting camera). The control law is :mod:`smat_ros.follow.controller`; every gain,
+dead band, limit and safety time is a parameter (``ros2 param describe`` shows each), changeable at run time.
+
+Safety: it never moves on a stale or missing message. A timer at ``rate_hz`` publishes a stop as soon as no
+FollowTarget arrived for ``stale_s`` (node clock; sim time under use_sim_time), and the node starts stopped. The
+tracker IDLE, LOST for longer than ``lost_stop_s``, or a message with non-finite values also stop it at once.
+
+``~/command`` (geometry_msgs/TwistStamped) repeats each command computed for a FollowTarget, stamped with that
+message's image stamp: for logging and for simulations that step in lockstep with the loop (``sim_camera``).
+Run: ``python -m smat_ros.ros.follow_controller --ros-args -r target:=/smat_tracker/target``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+
+import rclpy
+from geometry_msgs.msg import Twist, TwistStamped
+from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor, SetParametersResult
+from rclpy.exceptions import ParameterException
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile
+from rclpy.time import Time
+
+from smat_ros.follow.controller import Command, ControllerConfig, FollowController, Mode, TargetObservation, TrackState
+from smat_ros.msg import FollowTarget
+
+DESCRIPTIONS = {
+    "yaw_gain": "yaw rate per radian of target azimuth (rad/s per rad), with camera info",
+    "yaw_gain_norm": "yaw rate per unit of normalized horizontal centre (rad/s), without camera info",
+    "yaw_dead_band": "no turn while |azimuth| (and |elevation| for pitch) is within this (rad)",
+    "yaw_dead_band_norm": "no turn while |normalized centre| is within this, without camera info",
+    "max_yaw_rate": "largest |angular.z| (rad/s)",
+    "max_yaw_accel": "largest change of angular.z per second (rad/s^2)",
+    "pitch_gain": "pitch rate per radian of elevation (0: no tilt commands; angular.y > 0 pitches down)",
+    "max_pitch_rate": "largest |angular.y| (rad/s)",
+    "max_pitch_accel": "largest change of angular.y per second (rad/s^2)",
+    "desired_height": "apparent target height to keep, as a fraction of the image height",
+    "forward_gain": "forward speed per unit of relative height error (m/s)",
+    "size_dead_band": "no forward speed while the relative height error is within this",
+    "max_forward_speed": "largest linear.x (m/s)",
+    "max_reverse_speed": "largest backward speed (m/s; 0: never backs up)",
+    "max_forward_accel": "largest change of linear.x per second (m/s^2)",
+    "use_prediction": "steer by the centre the tracker predicted to its publish time (latency compensation)",
+    "max_prediction_s": "use the prediction only when it reaches at most this far ahead (s)",
+    "lost_stop_s": "stop once the target has been LOST for longer than this (s, image stamps); coast before",
+    "stale_s": "stop when no FollowTarget arrived for this long, or its image was older than this (s)",
+    "search_yaw_rate": "turn at this rate towards where the target was last seen once LOST for lost_stop_s "
+                       "(rad/s; 0: stop instead)",
+    "search_timeout_s": "stop searching after this long (s)",
+}
+RATE_DESCRIPTION = "rate of the timer that stops the robot on stale input (Hz)"
+DEFAULTS = ControllerConfig()
+LOG_THROTTLE_S = 5.0
+
+
+class StartupError(Exception):
+    """The node cannot start: a bad parameter."""
+
+
+def _descriptor(name: str, description: str, read_only: bool, high: float = 1000.0) -> ParameterDescriptor:
+    """Descriptor of a floating-point (ranged) or boolean parameter."""
+    descriptor = ParameterDescriptor(name=name, description=description, read_only=read_only)
+    if not isinstance(getattr(DEFAULTS, name, 0.0), bool):
+        descriptor.floating_point_range = [FloatingPointRange(from_value=0.0, to_value=high, step=0.0)]
+    return descriptor
+
+
+def observation_from(msg: FollowTarget) -> TargetObservation:
+    """The controller's view of a FollowTarget; ValueError for non-finite numbers or an unknown state."""
+    values = dict(
+        seconds_since_seen=msg.seconds_since_seen, center_x_norm=msg.center_x_norm,
+        center_y_norm=msg.center_y_norm, width_norm=msg.width_norm, height_norm=msg.height_norm,
+        azimuth=msg.azimuth, elevation=msg.elevation, angular_width=msg.angular_width,
+        angular_height=msg.angular_height, age_s=msg.age_s, predicted_center_x_norm=msg.predicted_center_x_norm,
+        predicted_center_y_norm=msg.predicted_center_y_norm)
+    bad = sorted(name for name, value in values.items() if not math.isfinite(value))
+    if bad:
+        raise ValueError(f"FollowTarget has non-finite {', '.join(bad)}")
+    try:
+        state = TrackState(msg.state)
+    except ValueError:
+        raise ValueError(f"FollowTarget has an unknown state {msg.state}") from None
+    return TargetObservation(stamp_s=Time.from_msg(msg.header.stamp).nanoseconds * 1e-9, state=state,
+                             has_bearing=msg.has_bearing, **{k: float(v) for k, v in values.items()})
+
+
+def twist_of(command: Command) -> Twist:
+    """The Twist of a command (linear.x, angular.y, angular.z)."""
+    twist = Twist()
+    twist.linear.x, twist.angular.y, twist.angular.z = command.forward, command.pitch_rate, command.yaw_rate
+    return twist
+
+
+class FollowControllerNode(Node):
+    """Subscribes FollowTarget, publishes the controller's Twist, stops on stale input."""
+
+    def __init__(self) -> None:
+        super().__init__("follow_controller")
+        try:
+            values = {name: self.declare_parameter(name, getattr(DEFAULTS, name),
+                                                   _descriptor(name, DESCRIPTIONS[name], read_only=False)).value
+                      for name in DESCRIPTIONS}
+            rate_hz = self.declare_parameter("rate_hz", 20.0, _descriptor("rate_hz", RATE_DESCRIPTION, True)).value
+            config = ControllerConfig(**values)
+        except (ParameterException, ValueError, TypeError) as exc:
+            raise StartupError(f"bad parameter: {exc}") from None
+        if rate_hz <= 0:
+            raise StartupError(f"parameter 'rate_hz' must be > 0, got {rate_hz}")
+        self.controller = FollowController(config)
+        self.rejected = 0
+        self._published: Command | None = None
+        self._cmd_pub = self.create_publisher(Twist, "cmd_vel", QoSProfile(depth=10))
+        self._command_pub = self.create_publisher(TwistStamped, "~/command", QoSProfile(depth=10))
+        self._target_sub = self.create_subscription(FollowTarget, "target", self._on_target, QoSProfile(depth=10))
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.create_timer(1.0 / rate_hz, self._on_timer)
+        self._publish(self.controller.stop(Mode.STOP_MISSING))
+        self.get_logger().info(f"following {self._target_sub.topic_name}, commands on {self._cmd_pub.topic_name}; "
+                               f"stopped until a target arrives")
+
+    def _now_s(self) -> float:
+        """The node clock in seconds (sim time under use_sim_time)."""
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def _on_target(self, msg: FollowTarget) -> None:
+        """Answer a FollowTarget with a command (a stop for an invalid message, counted and logged)."""
+        try:
+            observation = observation_from(msg)
+        except ValueError as exc:
+            self.rejected += 1
+            self.get_logger().warning(f"rejected FollowTarget #{self.rejected}: {exc}; stopping",
+                                      throttle_duration_sec=LOG_THROTTLE_S)
+            self._publish(self.controller.stop(Mode.STOP_INVALID))
+            return
+        command = self.controller.on_target(observation, self._now_s())
+        self._publish(command)
+        stamped = TwistStamped(twist=twist_of(command))
+        stamped.header = msg.header
+        self._command_pub.publish(stamped)
+
+    def _on_timer(self) -> None:
+        """Stop once on stale input (nothing more is published while it stays stale)."""
+        command = self.controller.on_timer(self._now_s())
+        if command is not None and command != self._published:
+            self._publish(command)
+
+    def _publish(self, command: Command) -> None:
+        """Publish on cmd_vel and log when the rule in force changes."""
+        if self._published is None or command.mode != self._published.mode:
+            self.get_logger().info(f"mode: {command.mode.value}")
+        self._published = command
+        self._cmd_pub.publish(twist_of(command))
+
+    def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        """Apply gain/limit changes when the resulting configuration is valid; the reason otherwise."""
+        changes = {param.name: param.value for param in params if param.name in DESCRIPTIONS}
+        try:
+            config = dataclasses.replace(self.controller.config, **changes)
+        except (ValueError, TypeError) as exc:
+            self.get_logger().warning(f"rejected parameter change: {exc}")
+            return SetParametersResult(successful=False, reason=str(exc))
+        self.controller.config = config
+        return SetParametersResult(successful=True)
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the follow_controller node until shutdown; 1 when it cannot start."""
+    rclpy.init(args=args)
+    try:
+        node = FollowControllerNode()
+    except StartupError as exc:
+        rclpy.logging.get_logger("follow_controller").fatal(str(exc))
+        rclpy.try_shutdown()
+        return 1
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""The sim_camera node: a simulated pan (and tilt) camera looking into a scene with walking people.
+
+Publishes ``image`` (sensor_msgs/Image) and ``camera_info`` (sensor_msgs/CameraInfo, the scene's pinhole K) and
+turns with the commands it receives: the yaw rate (angular.z, positive left) and the pitch rate (angular.y,
+positive down) are integrated over the images' stamps (and linear.x with ``drive``). The scene is
+:mod:`smat_ros.sim.scene`: the default scenario, or a YAML file (``scenario``) mapping onto ``SceneConfig``.
+
+Measurement only (nothing in the loop may read these): ``~/truth`` (vision_msgs/Detection2D: the target's full
+true box in pixels, centre possibly outside the image and NaN when it is behind the camera; ``results[0]`` holds
+the visible fraction as its score) and ``~/pose`` (geometry_msgs/PoseStamped, the camera in ``sim_world``).
+
+Timing: frame k is stamped t0 + k / fps on the simulation's own clock, which it publishes on ``/clock`` (run the
+other nodes with use_sim_time:=true). With ``lockstep`` (the default) it waits for the controller's answer to
+each frame, a TwistStamped on ``command_topic`` stamped like the frame, and applies it until the next frame:
+the run is the same however fast the machine is. ``time_scale`` caps the pace at that multiple of real time (0:
+as fast as the loop goes). Without lockstep, the newest ``cmd_vel`` Twist applies, at ``time_scale`` x real
+time. ``fixed`` ignores all commands (the fixed-camera baseline). With ``autostart`` false the first frame is
+published and the scene waits for ``~/start`` (std_srvs/Trigger), e.g. until a target is set on that frame.
+Run: ``python -m smat_ros.ros.sim_camera --ros-args -p scenario:=my_scene.yaml``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from typing import Callable
+
+import numpy as np
+import rclpy
+from geometry_msgs.msg import PoseStamped, Twist, TwistStamped
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.exceptions import ParameterException
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from rclpy.time import Time
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+from std_srvs.srv import Trigger
+from vision_msgs.msg import Detection2D, ObjectHypothesisWithPose
+
+from smat_ros.config import ConfigError, load_yaml
+from smat_ros.errors import InputError
+from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_image
+from smat_ros.sim.camera import CameraPose, Intrinsics
+from smat_ros.sim.scene import Scene, SceneConfig, TrueTarget
+
+RESEND_S = 2.0  # lockstep: publish a frame again when no answer came for this long (a best-effort reader lost it)
+
+
+class SimError(Exception):
+    """The simulation cannot start: a bad parameter or scenario."""
+
+
+def _descriptor(description: str, low: float | None = None, high: float | None = None,
+                integer: bool = False) -> ParameterDescriptor:
+    """Read-only parameter descriptor, with a range when bounds are given."""
+    result = ParameterDescriptor(description=description, read_only=True)
+    if low is not None and integer:
+        result.integer_range = [IntegerRange(from_value=int(low), to_value=int(high), step=1)]
+    elif low is not None:
+        result.floating_point_range = [FloatingPointRange(from_value=low, to_value=high, step=0.0)]
+    return result
+
+
+def camera_info(intrinsics: Intrinsics, header: Header) -> CameraInfo:
+    """CameraInfo of an undistorted pinhole camera (plumb_bob with zero D)."""
+    k = intrinsics.matrix
+    info = CameraInfo(header=header, width=intrinsics.width, height=intrinsics.height,
+                      distortion_model="plumb_bob")
+    info.d = [0.0] * 5
+    info.k = [float(v) for v in k.ravel()]
+    info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    info.p = [float(v) for v in np.hstack([k, np.zeros((3, 1))]).ravel()]
+    return info
+
+
+def truth_message(truth: TrueTarget, header: Header) -> Detection2D:
+    """The target's true box (centre NaN when behind the camera) and its visible fraction as the score."""
+    x, y, w, h = truth.box
+    detection = Detection2D(header=header, id="target")
+    detection.bbox.center.position.x, detection.bbox.center.position.y = x + w / 2, y + h / 2
+    detection.bbox.size_x, detection.bbox.size_y = (w, h) if truth.ahead else (0.0, 0.0)
+    hypothesis = ObjectHypothesisWithPose()
+    hypothesis.hypothesis.class_id, hypothesis.hypothesis.score = "person", float(truth.visible)
+    detection.results.append(hypothesis)
+    return detection
+
+
+def pose_message(pose: CameraPose, header: Header) -> PoseStamped:
+    """The camera pose in REP-103 axes (x ahead at the start, y left, z up) in frame ``header.frame_id``."""
+    message = PoseStamped(header=header)
+    message.pose.position.x, message.pose.position.y = pose.z, -pose.x
+    half_yaw, half_pitch = pose.yaw / 2, -pose.pitch / 2  # pitch up is a negative rotation about y
+    message.pose.orientation.w = math.cos(half_yaw) * math.cos(half_pitch)
+    message.pose.orientation.x = -math.sin(half_yaw) * math.sin(half_pitch)
+    message.pose.orientation.y = math.cos(half_yaw) * math.sin(half_pitch)
+    message.pose.orientation.z = math.sin(half_yaw) * math.cos(half_pitch)
+    return message
+
+
+class SimCamera(Node):
+    """Renders the scene at the integrated camera pose and publishes it frame by frame."""
+
+    def __init__(self) -> None:
+        super().__init__("sim_camera")
+        try:
+            scenario = self.declare_parameter(
+                "scenario", "", _descriptor("YAML file of the scene (SceneConfig keys; '': the default scenario)")).value
+            seed = self.declare_parameter(
+                "seed", -1, _descriptor("random seed of the scene (-1: the scenario's)", -1, 2**31 - 1, True)).value
+            self.lockstep = self.declare_parameter(
+                "lockstep", True, _descriptor("wait for the controller's answer to each frame")).value
+            self.command_topic = self.declare_parameter(
+                "command_topic", "/follow_controller/command",
+                _descriptor("TwistStamped answers stamped like the frames (lockstep)")).value
+            self.time_scale = self.declare_parameter(
+                "time_scale", 1.0, _descriptor("pace as a multiple of real time (0: as fast as possible, lockstep "
+                                               "only)", 0.0, 1000.0)).value
+            self.fixed = self.declare_parameter(
+                "fixed", False, _descriptor("ignore all commands: a fixed camera")).value
+            self.drive = self.declare_parameter(
+                "drive", False, _descriptor("also drive ahead with linear.x (else pan and tilt only)")).value
+            self.autostart = self.declare_parameter(
+                "autostart", True, _descriptor("run at once (false: first frame, then wait for ~/start)")).value
+            self.sync_timeout_s = self.declare_parameter(
+                "sync_timeout_s", 30.0, _descriptor("lockstep: longest wait for an answer before going on with the "
+                                                    "newest cmd_vel (s)", 0.1, 3600.0)).value
+            self.publish_clock = self.declare_parameter(
+                "publish_clock", True, _descriptor("publish the simulation time on /clock")).value
+            self.frame_id = self.declare_parameter("frame_id", "camera", _descriptor("images' frame_id")).value
+            self.encoding = self.declare_parameter("encoding", "bgr8", _descriptor("rgb8 or bgr8")).value
+        except ParameterException as exc:
+            raise SimError(f"bad parameter: {exc}") from None
+        if self.encoding not in PUBLISH_ENCODINGS:
+            raise SimError(f"parameter 'encoding' must be one of {', '.join(PUBLISH_ENCODINGS)}, got {self.encoding!r}")
+        if self.time_scale == 0 and not self.lockstep:
+            raise SimError("time_scale 0 (as fast as possible) needs lockstep")
+        try:
+            config = load_yaml(SceneConfig, scenario) if scenario else SceneConfig()
+            if seed >= 0:
+                config = dataclasses.replace(config, seed=seed)
+            self.scene = Scene(config)
+        except (ConfigError, InputError, ValueError, OSError) as exc:
+            raise SimError(f"cannot build the scene: {exc}") from None
+        self.config = config
+        qos = QoSProfile(depth=5)
+        self.image_pub = self.create_publisher(Image, "image", qos)
+        self.info_pub = self.create_publisher(CameraInfo, "camera_info", qos)
+        latched = QoSProfile(depth=100, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.truth_pub = self.create_publisher(Detection2D, "~/truth", latched)
+        self.pose_pub = self.create_publisher(PoseStamped, "~/pose", latched)
+        self.clock_pub = self.create_publisher(Clock, "/clock", QoSProfile(depth=1)) if self.publish_clock else None
+        self.create_subscription(Twist, "cmd_vel", self._on_cmd_vel, QoSProfile(depth=10))
+        if self.lockstep:
+            self.create_subscription(TwistStamped, self.command_topic, self._on_command, QoSProfile(depth=10))
+        self.create_service(Trigger, "~/start", self._on_start)
+        self._latest_twist = Twist()
+        self._answers: dict[int, Twist] = {}
+        self._started = self.autostart
+        self.missed = 0
+        self.resent = 0
+
+    def _on_cmd_vel(self, msg: Twist) -> None:
+        """Keep the newest free-running command."""
+        self._latest_twist = msg
+
+    def _on_command(self, msg: TwistStamped) -> None:
+        """Keep a lockstep answer by its stamp."""
+        self._answers[Time.from_msg(msg.header.stamp).nanoseconds] = msg.twist
+
+    def _on_start(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
+        """Service: let the scene run."""
+        response.success, response.message = True, "already running" if self._started else "started"
+        self._started = True
+        return response
+
+    def _wait(self, done: Callable[[], bool], timeout_s: float) -> bool:
+        """Spin until ``done()`` or the timeout; whether it was done."""
+        deadline = time.monotonic() + timeout_s
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            rclpy.spin_once(self, timeout_sec=min(remaining, 0.02))
+        return True
+
+    def run(self) -> int:
+        """Publish the scenario's frames, turning with the commands; the number of frames published."""
+        self.get_logger().info(f"waiting for a subscriber on {self.image_pub.topic_name}")
+        self._wait(lambda: self.image_pub.get_subscription_count() > 0, 3600.0)
+        if self.lockstep:
+            self.get_logger().info(f"lockstep: waiting for a publisher on {self.command_topic}")
+            self._wait(lambda: self.count_publishers(self.command_topic) > 0, 3600.0)
+        config = self.config
+        period_ns = int(round(1e9 / config.fps))
+        start_ns = self.get_clock().now().nanoseconds
+        pose = config.start_pose
+        wall_start = time.monotonic()
+        self.get_logger().info(f"{config.frames} frames of {config.width}x{config.height} at {config.fps:g} fps "
+                               f"(lockstep: {self.lockstep}, fixed camera: {self.fixed})")
+        for index in range(config.frames):
+            stamp_ns = start_ns + index * period_ns
+            image = self._publish_frame(index * period_ns * 1e-9, stamp_ns, pose)
+            if index == 0 and not self._started:
+                self.get_logger().info(f"first frame published; waiting for {self.get_name()}/start")
+                self._wait(lambda: self._started, 3600.0)
+            # the first frame has no answer to wait for (no target yet): the camera holds still until the second
+            twist = Twist() if index == 0 else self._command_for(stamp_ns, image, index)
+            if self.fixed:
+                twist = Twist()
+            pose = pose.moved(twist.linear.x if self.drive else 0.0, twist.angular.z, twist.angular.y,
+                              period_ns * 1e-9)
+            if self.time_scale > 0:
+                pace_until = wall_start + (index + 1) * period_ns * 1e-9 / self.time_scale
+                self._wait(lambda: time.monotonic() >= pace_until, max(0.0, pace_until - time.monotonic()))
+        self.get_logger().info(f"published {config.frames} frames; {self.missed} frames without an answer, "
+                               f"{self.resent} sent again")
+        return config.frames
+
+    def _publish_frame(self, t_s: float, stamp_ns: int, pose: CameraPose) -> tuple[Image, CameraInfo]:
+        """Render and publish one frame (clock first), its camera info, truth and pose."""
+        header = Header(stamp=Time(nanoseconds=stamp_ns).to_msg(), frame_id=self.frame_id)
+        if self.clock_pub is not None:
+            self.clock_pub.publish(Clock(clock=header.stamp))
+        frame, truth = self.scene.render(t_s, pose)
+        image = rgb_to_image(frame, header, self.encoding)
+        info = camera_info(self.scene.intrinsics, header)
+        self.image_pub.publish(image)
+        self.info_pub.publish(info)
+        self.truth_pub.publish(truth_message(truth, header))
+        self.pose_pub.publish(pose_message(pose, Header(stamp=header.stamp, frame_id="sim_world")))
+        return image, info
+
+    def _command_for(self, stamp_ns: int, sent: tuple[Image, CameraInfo], index: int) -> Twist:
+        """The command for the interval after this frame: the lockstep answer (the frame is sent again every
+        RESEND_S without one), or the newest cmd_vel (also in lockstep when no answer came in sync_timeout_s)."""
+        if not self.lockstep:
+            return self._latest_twist
+        deadline = time.monotonic() + self.sync_timeout_s
+        while not self._wait(lambda: stamp_ns in self._answers, min(RESEND_S, deadline - time.monotonic())):
+            if time.monotonic() >= deadline:
+                self.missed += 1
+                self.get_logger().warning(f"no answer to frame {index} within {self.sync_timeout_s} s on "
+                                          f"{self.command_topic}: going on with the newest cmd_vel")
+                return self._latest_twist
+            self.resent += 1
+            self.image_pub.publish(sent[0])
+            self.info_pub.publish(sent[1])
+        twist = self._answers.pop(stamp_ns)
+        self._answers = {stamp: answer for stamp, answer in self._answers.items() if stamp > stamp_ns}
+        return twist
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the scenario once; 1 when the simulation cannot start."""
+    rclpy.init(args=args)
+    try:
+        node = SimCamera()
+    except SimError as exc:
+        rclpy.logging.get_logger("sim_camera").fatal(str(exc))
+        rclpy.try_shutdown()
+        return 1
+    try:
+        node.run()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
