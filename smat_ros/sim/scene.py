@@ -3,27 +3,28 @@ camera at a given pose sees of them, with the true box of the target.
 
 People are upright billboards (the articulated two-tone walkers of ``smat_ros.train.synthetic``) standing on the
 ground plane at ``camera_height`` below the camera; their size and place in the image follow from the pinhole
-intrinsics, so the true box is exact by construction. Everything is deterministic given ``SceneConfig.seed``.
+intrinsics (feet to head, ``width`` wide at their depth), and the true box is the tight box of the figure drawn. Everything is deterministic given ``SceneConfig.seed``.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
 from pathlib import Path
-from typing import Sequence
+from typing import Callable
 
 import cv2
 import numpy as np
 
 from smat_ros.sim.camera import CameraPose, Intrinsics
 from smat_ros.sim.panorama import Panorama, background_plate
-from smat_ros.train.synthetic import paste, texture_from, walker_mask
+from smat_ros.train.synthetic import paste, texture_from, tight_box, walker_mask
 from smat_ros.video import list_images, read_image
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_BACKGROUND = ASSETS / "vtest_background.jpg"
 TEXTURE_SIZE = (160, 64)  # walker texture height, width in pixels before scaling to the projected size
 STRIDE_M = 1.4  # metres per gait cycle (two steps)
+TARGET_HUE = 3.0  # the target wears red (OpenCV hue, 0-180)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,8 +56,9 @@ class SceneConfig:
     """The camera (image size, field of view, mounting height, start pose, frame rate) and the scripted world.
 
     The default scenario (20 s): the target sets off just right of the centre, walks out of the initial view to
-    the right (56 degrees) passing behind a post with a sign, turns and walks back across to the left (-45
-    degrees), passing in front of a look-alike who walks the other way further back, then walks away to the left.
+    the right (56 degrees) passing behind a thin post with a sign, turns and walks back across to the left (-45
+    degrees), then walks away to the left. ``others`` adds passers-by (``look_alike`` ones dressed like the
+    target), ``posts`` more occluders.
     """
 
     seed: int = 0
@@ -69,10 +71,10 @@ class SceneConfig:
     start_yaw_deg: float = 0.0
     start_pitch_deg: float = 0.0
     background: str = ""
-    panorama_copies: int = 6
+    panorama_copies: int = 2
     target: WalkerConfig = WalkerConfig(path=((0.3, 6.0), (6.0, 4.0), (-5.0, 5.0), (-3.0, 9.0)))
-    others: tuple[WalkerConfig, ...] = (WalkerConfig(path=((-6.0, 7.5), (6.0, 7.5)), start_s=5.0, look_alike=True),)
-    posts: tuple[PostConfig, ...] = (PostConfig(x=2.0, z=3.0, sign=0.5),)
+    others: tuple[WalkerConfig, ...] = ()
+    posts: tuple[PostConfig, ...] = (PostConfig(x=2.6, z=4.2, width=0.08, sign=0.4),)
 
     def __post_init__(self) -> None:
         """Reject settings the scene cannot render."""
@@ -100,7 +102,8 @@ class SceneConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrueTarget:
-    """Where the target is in one image: its full (unclipped) box x, y, w, h in pixels, the fraction of its figure
+    """Where the target is in one image: the tight box x, y, w, h of its whole figure in pixels (unclipped: it may
+    reach beyond the image), the fraction of its figure
     that is visible (0 outside the image or hidden), its bearing from the camera (radians, REP-103 optical) and
     whether it is ahead of the camera at all."""
 
@@ -150,10 +153,11 @@ class Scene:
         vertical = math.atan((config.height / 2) / self.intrinsics.fy) + max_pitch
         self.panorama = Panorama.from_plate(self._fit_plate(plate), config.panorama_copies, vertical)
         rng = np.random.default_rng(config.seed)
-        self._target_texture = self._dress(plate, rng)
+        self._target_texture = self._dress(plate, rng, TARGET_HUE)
         self._textures = [self._look_alike(rng) if walker.look_alike else self._dress(plate, rng)
                           for walker in config.others]
-        self._post_textures = [texture_from([plate], 64, 16, rng) for _ in config.posts]
+        self._post_textures = [np.clip(rng.normal(128, 12, (64, 16, 3)), 0, 255).astype(np.uint8)  # grey metal
+                               for _ in config.posts]
         self._gait_phase = [float(rng.uniform(0, 2 * np.pi)) for _ in range(1 + len(config.others))]
 
     def _fit_plate(self, plate: np.ndarray) -> np.ndarray:
@@ -163,11 +167,20 @@ class Scene:
         return cv2.resize(plate, (max(1, round(width)), max(1, round(plate.shape[0] * scale))),
                           interpolation=cv2.INTER_AREA)
 
-    def _dress(self, plate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Two-tone clothing (shirt over trousers) cut from the background plate or procedural."""
+    def _dress(self, plate: np.ndarray, rng: np.random.Generator, hue: float | None = None) -> np.ndarray:
+        """Two-tone clothing: a shirt of ``hue`` (OpenCV's 0-180; random but not the target's when None) over
+        darker trousers, with folds cut from the background plate."""
         height, width = TEXTURE_SIZE
         top = int(height * rng.uniform(0.45, 0.6))
-        return np.concatenate([texture_from([plate], top, width, rng), texture_from([plate], height - top, width, rng)])
+        hue = (TARGET_HUE + rng.uniform(30, 150)) % 180 if hue is None else hue
+        parts = []
+        for rows, value in ((top, rng.uniform(170, 240)), (height - top, rng.uniform(50, 110))):
+            folds = cv2.cvtColor(texture_from([plate], rows, width, rng), cv2.COLOR_RGB2GRAY).astype(np.float32)
+            hsv = np.stack([np.full_like(folds, hue if value > 150 else rng.uniform(0, 180)),
+                            np.full_like(folds, rng.uniform(120, 230)),
+                            np.clip(value + 0.5 * (folds - folds.mean()), 0, 255)], axis=-1)  # (rows, W, 3)
+            parts.append(cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB))
+        return np.concatenate(parts)
 
     def _look_alike(self, rng: np.random.Generator) -> np.ndarray:
         """The target's clothing, a little brighter or darker."""
@@ -179,11 +192,12 @@ class Scene:
         frame = self.panorama.render(self.intrinsics, pose)
         walkers = [(config.target, self._target_texture, self._gait_phase[0])] + list(
             zip(config.others, self._textures, self._gait_phase[1:]))
-        items = []  # (depth, index, box, texture, mask) or None; index 0 is the target, posts negative
+        items = []  # (depth, index, billboard box, texture, mask maker) or None; 0 is the target, posts < 0
         for index, (walker, texture, phase) in enumerate(walkers):
             x, z, walked = path_position(walker, t_s)
-            mask = walker_mask(*TEXTURE_SIZE, phase + 2 * np.pi * walked / STRIDE_M)
-            items.append(self._billboard(pose, x, z, walker.height, walker.width, texture, mask, index))
+            gait = phase + 2 * np.pi * walked / STRIDE_M
+            items.append(self._billboard(pose, x, z, walker.height, walker.width, texture,
+                                         lambda size, gait=gait: walker_mask(size[1], size[0], gait), index))
         for index, (post, texture) in enumerate(zip(config.posts, self._post_textures)):
             width = max(post.width, post.sign)
             mask = np.zeros((200, max(2, round(200 * width / post.height))), np.float32)
@@ -191,25 +205,36 @@ class Scene:
             mask[:, (mask.shape[1] - pole) // 2:(mask.shape[1] + pole) // 2] = 1
             if post.sign:
                 mask[: round(0.6 * mask.shape[1] / 1.5)] = 1
-            items.append(self._billboard(pose, post.x, post.z, post.height, width,
-                                         cv2.resize(texture, mask.shape[::-1]), mask, -1 - index))
-        target_item = items[0]
-        visible_items = sorted((item for item in items if item is not None), key=lambda item: -item[0])
+            items.append(self._billboard(pose, post.x, post.z, post.height, width, texture,
+                                         lambda size, mask=mask: cv2.resize(mask, size), -1 - index))
         target_cover = np.zeros(frame.shape[:2], np.float32)
         others_cover = np.zeros(frame.shape[:2], np.float32)
-        for depth, index, box, texture, mask in visible_items:
+        figure: tuple[tuple[float, float, float, float], float] | None = None  # the target's tight box and area
+        for _, index, box, texture, make_mask in sorted((item for item in items if item is not None),
+                                                        key=lambda item: -item[0]):  # far to near
             x, y, w, h = box
             size = (max(2, round(w)), max(2, round(h)))
+            mask = make_mask(size)
             if index == 0:
                 others_cover[:] = 0  # only what is drawn after the target hides it
             cover = target_cover if index == 0 else others_cover
-            paste(frame, cover, cv2.resize(texture, size), cv2.resize(mask, size), np.array([x + w / 2, y + h / 2]))
-        return frame, self._truth(target_item, target_cover, others_cover)
+            x0, y0 = paste(frame, cover, cv2.resize(texture, size), mask, np.array([x + w / 2, y + h / 2]))
+            if index == 0:
+                bx, by, bw, bh = tight_box(mask)
+                figure = (float(x0 + bx), float(y0 + by), float(bw), float(bh)), float((mask > 0.5).sum())
+        if figure is None:
+            return frame, TrueTarget((math.nan,) * 4, 0.0, math.nan, math.nan, False)
+        box, area = figure
+        seen = float(((target_cover > 0.5) & (others_cover < 0.5)).sum())
+        ray_x = (box[0] + box[2] / 2 - self.intrinsics.cx) / self.intrinsics.fx
+        ray_y = (box[1] + box[3] / 2 - self.intrinsics.cy) / self.intrinsics.fy
+        return frame, TrueTarget(box, seen / area if area else 0.0, math.atan2(ray_x, 1.0),
+                                 math.atan2(-ray_y, math.hypot(ray_x, 1.0)), True)
 
     def _billboard(self, pose: CameraPose, x: float, z: float, height: float, width: float, texture: np.ndarray,
-                   mask: np.ndarray, index: int):
-        """(depth, index, box, texture, mask) of an upright object standing at ground point (x, z); None when it
-        is behind the camera. The box spans the projected feet to head, ``width`` wide at the object's depth."""
+                   make_mask: Callable[[tuple[int, int]], np.ndarray], index: int):
+        """(depth, index, box, texture, make_mask) of an upright object standing at ground point (x, z); None when
+        it is behind the camera. The box spans the projected feet to head, ``width`` wide at the object's depth."""
         feet, head = pose.to_camera(np.array([[x, self.config.camera_height, z],
                                               [x, self.config.camera_height - height, z]]))
         depth = (feet[2] + head[2]) / 2
@@ -218,17 +243,4 @@ class Scene:
         (u_feet, v_feet), (u_head, v_head) = self.intrinsics.project(np.stack([feet, head]))
         w = self.intrinsics.fx * width / depth
         center_u = (u_feet + u_head) / 2
-        return depth, index, (center_u - w / 2, v_head, w, v_feet - v_head), texture, mask
-
-    def _truth(self, item, target_cover: np.ndarray, others_cover: np.ndarray) -> TrueTarget:
-        """The target's true box, visible fraction and bearing from its billboard and the coverage masks."""
-        if item is None:
-            return TrueTarget((math.nan,) * 4, 0.0, math.nan, math.nan, False)
-        _, _, box, _, mask = item
-        bx, by, bw, bh = box
-        full = float((cv2.resize(mask, (max(2, round(bw)), max(2, round(bh)))) > 0.5).sum())
-        seen = float(((target_cover > 0.5) & (others_cover < 0.5)).sum())
-        ray_x = (bx + bw / 2 - self.intrinsics.cx) / self.intrinsics.fx
-        ray_y = (by + bh / 2 - self.intrinsics.cy) / self.intrinsics.fy
-        return TrueTarget(box, seen / full if full else 0.0, math.atan2(ray_x, 1.0),
-                          math.atan2(-ray_y, math.hypot(ray_x, 1.0)), True)
+        return depth, index, (center_u - w / 2, v_head, w, v_feet - v_head), texture, make_mask

@@ -63,8 +63,8 @@ def test_tilt_moves_the_horizon() -> None:
 
 
 def test_true_box_projects_where_the_intrinsics_say(plate: np.ndarray) -> None:
-    """The box's bottom centre is the pinhole projection of the feet, its top that of the head, its width the
-    person's width at that depth; the pixels the figure changes lie inside the box and span its height."""
+    """The figure's box runs from the pinhole projection of the head to that of the feet, centred on them, at most
+    the person's width at that depth; the pixels the figure changes are exactly those inside the box."""
     scene = Scene(STANDING, plate)
     away = Scene(dataclasses.replace(STANDING, target=WalkerConfig(path=((0.0, -5.0),))), plate)  # behind
     k = STANDING.intrinsics
@@ -74,19 +74,16 @@ def test_true_box_projects_where_the_intrinsics_say(plate: np.ndarray) -> None:
         x, y, w, h = truth.box
         feet = pose.to_camera(np.array([[1.0, STANDING.camera_height, 5.0]]))[0]
         head = pose.to_camera(np.array([[1.0, STANDING.camera_height - STANDING.target.height, 5.0]]))[0]
-        assert x + w / 2 == pytest.approx(k.cx + k.fx * feet[0] / feet[2])
-        assert y + h == pytest.approx(k.cy + k.fy * feet[1] / feet[2])
-        assert y == pytest.approx(k.cy + k.fy * head[1] / head[2])
-        assert w == pytest.approx(k.fx * STANDING.target.width / feet[2])
-        assert truth.azimuth == pytest.approx(math.atan2(feet[0], feet[2]))
-        assert truth.visible == pytest.approx(1.0, abs=0.02)
+        assert x + w / 2 == pytest.approx(k.cx + k.fx * feet[0] / feet[2], abs=1.5)
+        assert y + h == pytest.approx(k.cy + k.fy * feet[1] / feet[2], abs=1.5)
+        assert y == pytest.approx(k.cy + k.fy * head[1] / head[2], abs=1.5)
+        assert 0.3 * k.fx * STANDING.target.width / feet[2] < w <= k.fx * STANDING.target.width / feet[2] + 1
+        assert truth.azimuth == pytest.approx(math.atan2(x + w / 2 - k.cx, k.fx))
+        assert truth.visible == pytest.approx(1.0)
         empty, hidden = away.render(0.0, pose)
         assert not hidden.ahead and hidden.visible == 0.0
-        changed = np.nonzero(np.any(image != empty, axis=2))
-        assert changed[0].size > 0
-        assert changed[1].min() >= math.floor(x) - 1 and changed[1].max() <= math.ceil(x + w) + 1
-        assert changed[0].min() >= math.floor(y) - 1 and changed[0].max() <= math.ceil(y + h) + 1
-        assert changed[0].max() - changed[0].min() >= 0.9 * h
+        rows, columns = np.nonzero(np.any(image != empty, axis=2))
+        assert (columns.min(), columns.max() + 1, rows.min(), rows.max() + 1) == (x, x + w, y, y + h)
 
 
 def test_visible_fraction_with_occluder_and_out_of_view(plate: np.ndarray) -> None:
