@@ -11,23 +11,22 @@ from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node
+from launch_ros.actions import LifecycleNode
 
 
 def _tracker_node(context):
-    """The node, with the checkpoint and autostart overrides and the DDS profile only where they were given."""
+    """The node as a LifecycleNode action (launch's lifecycle events reach it), with the checkpoint and autostart
+    overrides and the DDS profile only where they were given."""
     checkpoint = LaunchConfiguration("checkpoint").perform(context)
     autostart = LaunchConfiguration("autostart").perform(context).strip().lower()
     image = LaunchConfiguration("image").perform(context)
     profile = LaunchConfiguration("dds_profile").perform(context)
     overrides = {"checkpoint": checkpoint} if checkpoint else {}
     if autostart:
-        if autostart not in ("true", "false"):
-            raise ValueError(f"launch argument autostart must be true or false, got {autostart!r}")
         overrides["autostart"] = autostart == "true"
     environment = {"FASTRTPS_DEFAULT_PROFILES_FILE": profile} if profile else {}
     return [
-        Node(
+        LifecycleNode(
             package="smat_ros",
             executable="tracker_node",
             name="smat_tracker",
@@ -50,7 +49,7 @@ def generate_launch_description():
         DeclareLaunchArgument("image", default_value="image", description="camera image topic to track on"),
         DeclareLaunchArgument("checkpoint", default_value="",
                               description="SMAT weights file (overrides the params file when not empty)"),
-        DeclareLaunchArgument("autostart", default_value="",
+        DeclareLaunchArgument("autostart", default_value="", choices=["", "true", "false", "True", "False"],
                               description="true/false: configure and activate the node at start (false: wait for "
                                           "a lifecycle manager); empty keeps the params file's value"),
         DeclareLaunchArgument("dds_profile",

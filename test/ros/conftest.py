@@ -96,29 +96,43 @@ def run_module(module: str, ros_args: list[str], domain_id: int, log_path: Path)
                             env=node_env(domain_id), stdout=log, stderr=subprocess.STDOUT)
 
 
-def stop(process: subprocess.Popen) -> None:
-    """SIGINT, then SIGKILL after 15 s."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+def stop(process: subprocess.Popen, group: bool = False) -> None:
+    """SIGINT, then SIGTERM after 15 s, then SIGKILL after 5 s more; ``group``: signal the process group the
+    process leads (a ``ros2 launch`` and the nodes it started), and end what is left of the group at the end."""
+    def send(sig: int) -> None:
+        """Send ``sig`` to the process (or its group) if it is still there."""
         try:
-            process.wait(timeout=15)
+            if group:
+                os.killpg(process.pid, sig)
+            else:
+                process.send_signal(sig)
+        except ProcessLookupError:
+            pass
+
+    for sig, wait_s in ((signal.SIGINT, 15), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        if process.poll() is not None:
+            break
+        send(sig)
+        try:
+            process.wait(timeout=wait_s)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            pass
+    if group:
+        send(signal.SIGKILL)  # children that outlived their launch process
 
 
 class Driver:
     """A node in the test process that feeds the tracker node and records what it publishes."""
 
-    def __init__(self, domain_id: int, node_name: str = "/smat_tracker") -> None:
+    def __init__(self, domain_id: int, node_name: str = "/smat_tracker", image_topic: str = "image") -> None:
         self.context = Context()
         rclpy.init(context=self.context, domain_id=domain_id)
         self.node = Node("test_driver", context=self.context)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         qos = QoSProfile(depth=10)
-        self.image_pub = self.node.create_publisher(Image, "image", qos)
-        self.compressed_pub = self.node.create_publisher(CompressedImage, "image/compressed", qos)
+        self.image_pub = self.node.create_publisher(Image, image_topic, qos)
+        self.compressed_pub = self.node.create_publisher(CompressedImage, f"{image_topic}/compressed", qos)
         self.init_box_pub = self.node.create_publisher(Detection2D, f"{node_name}/init_box", qos)
         self.detections: dict[int, Detection2DArray] = {}
         self.statuses: list[TrackStatus] = []
@@ -269,6 +283,7 @@ def launch_node(params: dict[str, Any], workdir: Path, compressed: bool = False,
 def ros() -> types.SimpleNamespace:
     """The helpers above for test modules (which cannot import this conftest under --import-mode=importlib)."""
     return types.SimpleNamespace(
-        launch_node=launch_node, run_module=run_module, stop=stop, next_domain_id=next_domain_id,
+        launch_node=launch_node, run_module=run_module, stop=stop, next_domain_id=next_domain_id, Driver=Driver,
+        node_env=node_env,
         stamp_of=stamp_of, boxes_of=boxes_of, init_box=INIT_BOX, root=ROOT, TrackStatus=TrackStatus,
     )
