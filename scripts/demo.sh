@@ -3,7 +3,17 @@
 # the smat_tracker node tracks the person whose box is in init.txt (set through ~/set_target on the first frame),
 # and the debug stream is written to out/demo/tracking.mp4 with a per-frame summary and the achieved fps.
 # All DDS traffic stays on this machine (config/fastdds_localhost.xml).
+# scripts/demo.sh --ui: the sequence loops at 10 fps, with the tracker and the browser teleop UI (no target set:
+# drag a box on the person in the page); prints the URL and runs until Ctrl-C. SMAT_UI_PORT changes the port (8080).
 set -euo pipefail
+UI=0
+for arg in "$@"; do
+  case $arg in
+    --ui) UI=1 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown argument '$arg' (use --ui or nothing)" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY=$ROOT/.venv/bin/python
@@ -39,6 +49,36 @@ FRAMES=$(find "$SEQUENCE/img" -name '*.jpg' | wc -l)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+
+if [ "$UI" -eq 1 ]; then
+  PORT=${SMAT_UI_PORT:-8080}
+  echo "[demo] tracker node with $CHECKPOINT (log: $OUT/tracker.log), ROS_DOMAIN_ID=$ROS_DOMAIN_ID"
+  "$PY" -m smat_ros.ros.node --ros-args --params-file config/tracker.yaml -p checkpoint:="$CHECKPOINT" \
+    -p lost_score_threshold:=$THRESHOLD -p frame_buffer_s:=5.0 >"$OUT/tracker.log" 2>&1 &
+  pids+=($!)
+  echo "[demo] video_source looping $FRAMES frames of $SEQUENCE/img at 10 fps (log: $OUT/video_source.log)"
+  "$PY" -m smat_ros.ros.video_source --ros-args -p source:="$SEQUENCE/img" -p loop:=true -p rate_hz:=10.0 \
+    >"$OUT/video_source.log" 2>&1 &
+  pids+=($!)
+  "$PY" -m smat_ros.ros.teleop_ui --ros-args --params-file config/teleop.yaml -p port:="$PORT" \
+    >"$OUT/teleop_ui.log" 2>&1 &
+  ui=$!
+  pids+=($ui)
+  url=""
+  for _ in $(seq 300); do
+    url=$(grep -o 'teleop UI at http[^ ]*' "$OUT/teleop_ui.log" | cut -d' ' -f4 || true)
+    if [ -n "$url" ] || ! kill -0 "$ui" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  if [ -z "$url" ]; then
+    echo "[demo] the teleop UI did not start; its log:" >&2
+    tail -n 20 "$OUT/teleop_ui.log" >&2
+    exit 1
+  fi
+  echo "[demo] teleop UI: open $url and drag a box around the person (Esc clears). Ctrl-C stops the demo."
+  wait "$ui" || true
+  exit 0
+fi
 
 echo "[demo] tracker node with $CHECKPOINT (log: $OUT/tracker.log), ROS_DOMAIN_ID=$ROS_DOMAIN_ID"
 "$PY" -m smat_ros.ros.node --ros-args --params-file config/tracker.yaml \

@@ -194,6 +194,8 @@ def test_a_drag_over_the_person_tracks_from_the_frame_on_screen(rig, browser, ro
     assert driver.statuses[-1].state == ros.TrackStatus.TRACKING
     wait_for(lambda: teleop(browser, "teleop.detections && teleop.detections.boxes.length") == 1,
              what="the track's box on the page")
+    wait_for(lambda: teleop(browser, "teleop.frame.key === teleop.detections.key"),
+             what="the box shown on its own frame (box-synced video)")
     assert float(browser.find_element(By.ID, "score").text) >= 0.0
     screenshot = rig["workdir"] / "teleop_ui.png"
     browser.save_screenshot(str(screenshot))

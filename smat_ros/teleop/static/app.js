@@ -3,6 +3,9 @@
 
 const STATE_NAMES = ["IDLE", "TRACKING", "LOST"];
 const MIN_BOX_PX = 4;  // smaller drags are taken as clicks, not boxes
+const RECENT_S = 3;  // decoded frames kept so that a box can be shown on the frame it belongs to
+const RECENT_MAX = 90;
+const TRACKER_ALIVE_MS = 1000;  // synced video only while detections keep coming
 
 const canvas = document.getElementById("video");
 const context = canvas.getContext("2d");
@@ -12,7 +15,10 @@ const $ = (id) => document.getElementById(id);
 // Everything the page knows, also read by the browser tests (window.teleop).
 const teleop = window.teleop = {
   connected: false,
+  framesDecoded: 0,
+  framesSkipped: 0,   // arrived while the previous one was still being decoded
   framesShown: 0,
+  syncVideo: true,    // while tracking, show each frame with its own box (the video lags by the tracker's latency)
   frame: null,        // {sec, nanosec, width, height, seq, bitmap} of the frame on screen
   frozen: null,       // the frame held while a box is drawn
   drag: null,         // {x0, y0, x1, y1} in frame pixels
@@ -21,6 +27,8 @@ const teleop = window.teleop = {
   status: null, detections: null, target: null, stats: null,
 };
 const shownTimes = [];
+const recent = [];  // decoded frames, oldest first
+let detectionsAt = -Infinity;
 let socket = null;
 let decoding = false;
 let pendingPacket = null;
@@ -47,6 +55,7 @@ function connect() {
 // ---- frames -------------------------------------------------------------------------------------------------
 
 function onPacket(buffer) {
+  if (pendingPacket !== null) teleop.framesSkipped += 1;
   pendingPacket = buffer;  // the newest frame wins while one is being decoded
   if (!decoding) decodeNext();
 }
@@ -64,13 +73,65 @@ async function decodeNext() {
       showAnswer(false, "a frame could not be decoded: " + error);
       continue;
     }
-    if (teleop.frame && teleop.frame.bitmap && teleop.frame !== teleop.frozen) teleop.frame.bitmap.close();
-    teleop.frame = header;
-    teleop.framesShown += 1;
-    shownTimes.push(performance.now());
-    if (!teleop.frozen) draw();
+    header.key = stampKey(header);
+    teleop.framesDecoded += 1;
+    recent.push(header);
+    prune();
+    if (!synced()) show(header);
   }
   decoding = false;
+}
+
+function stampKey(message) {
+  return message.sec + "." + String(message.nanosec).padStart(9, "0");
+}
+
+function stampMs(message) {
+  return message.sec * 1000 + message.nanosec / 1e6;
+}
+
+function release(frame) {
+  // close a frame's bitmap once it is neither kept, on screen, nor held for drawing
+  if (frame && frame.dropped && frame !== teleop.frame && frame !== teleop.frozen) frame.bitmap.close();
+}
+
+function prune() {
+  const newest = stampMs(recent[recent.length - 1]);
+  while (recent.length > RECENT_MAX || (recent.length && newest - stampMs(recent[0]) > RECENT_S * 1000)) {
+    const frame = recent.shift();
+    frame.dropped = true;
+    release(frame);
+  }
+}
+
+function synced() {
+  // box-synced video: the user wants it, a target is set and the tracker is publishing
+  const status = teleop.status;
+  return teleop.syncVideo && status !== null && status.state !== 0 &&
+    performance.now() - detectionsAt < TRACKER_ALIVE_MS;
+}
+
+function show(frame) {
+  if (frame === teleop.frame) return;
+  const previous = teleop.frame;
+  teleop.frame = frame;
+  teleop.framesShown += 1;
+  shownTimes.push(performance.now());
+  release(previous);
+  if (!teleop.frozen) draw();
+}
+
+function onDetections(event) {
+  teleop.detections = event;
+  event.key = stampKey(event);
+  detectionsAt = performance.now();
+  if (!synced()) { draw(); return; }
+  // the frame these boxes belong to, else the newest one before it
+  const time = stampMs(event);
+  const frame = recent.find((f) => f.key === event.key) ||
+    recent.filter((f) => stampMs(f) <= time).pop();
+  if (frame && (!teleop.frame || stampMs(frame) >= stampMs(teleop.frame))) show(frame);
+  else draw();
 }
 
 function fitCanvas() {
@@ -94,11 +155,14 @@ function draw() {
   const lineWidth = Math.max(2, canvas.width / 320);
   const detections = teleop.detections;
   if (detections && !teleop.frozen) {
+    const own = detections.key === frame.key;  // a box of another frame is drawn dashed
     for (const box of detections.boxes) {
       context.strokeStyle = "#3f3";
       context.lineWidth = lineWidth;
+      context.setLineDash(own ? [] : [4, 6]);
       context.strokeRect(box.x * toCanvas, box.y * toCanvas, box.w * toCanvas, box.h * toCanvas);
     }
+    context.setLineDash([]);
   }
   if (teleop.drag) {
     const box = dragBox();
@@ -114,7 +178,7 @@ function draw() {
 
 function onEvent(event) {
   if (event.type === "status") showStatus(event);
-  else if (event.type === "detections") { teleop.detections = event; draw(); }
+  else if (event.type === "detections") onDetections(event);
   else if (event.type === "target") showTarget(event);
   else if (event.type === "stats") showStats(event);
   else if (event.type === "reply") {
@@ -230,13 +294,17 @@ function endDrag(event, cancelled) {
     send({op: "set_target", stamp: {sec: frame.sec, nanosec: frame.nanosec}, box: box});
     showAnswer(true, "asking the tracker...");
   }
-  if (frame !== teleop.frame && frame.bitmap) frame.bitmap.close();
+  release(frame);
   draw();
 }
 
 canvas.addEventListener("pointerup", (event) => endDrag(event, false));
 canvas.addEventListener("pointercancel", (event) => endDrag(event, true));
 $("clear").addEventListener("click", clearTarget);
+$("sync").addEventListener("change", (event) => {
+  teleop.syncVideo = event.target.checked;
+  if (!teleop.syncVideo && recent.length) show(recent[recent.length - 1]);
+});
 window.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
   if (teleop.drag) endDrag(event, true);
