@@ -19,6 +19,8 @@ setup(
         "pyyaml>=6.0",
         "tqdm>=4.60",
         "matplotlib>=3.7",
+        "onnx>=1.16",
+        "onnxruntime>=1.18",
     ],
     extras_require={"onnx": ["onnx>=1.16", "onnxruntime>=1.18"], "teleop": ["aiohttp>=3.9,<4"]},
     entry_points={

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
-from smat_ros.backends import Backend, create_backend
+from smat_ros.backends import Backend, BackendError, BackendOptions, create_backend
 from smat_ros.checkpoint import check_and_load, load_state_dict
 from smat_ros.config import ModelConfig, TrackerConfig
 from smat_ros.crop import Box, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
@@ -49,23 +50,38 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return resolved
 
 
-def resolve_precision(half: bool, precision: str | None) -> str:
-    """The precision name from the ``half`` flag and an explicit ``precision`` (which must agree with it)."""
-    if precision is None:
-        return "fp16" if half else "fp32"
-    if half and precision != "fp16":
-        raise ValueError(f"half=True contradicts precision={precision!r}")
-    return precision
+LEGACY_OPTIONS = ("precision", "graph", "provider", "threads")
+
+
+def legacy_options(options: BackendOptions | None, half: bool | None, legacy: dict[str, Any]) -> BackendOptions | None:
+    """``options`` with the deprecated ``half=`` and loose ``precision=/graph=/provider=/threads=`` folded in."""
+    unknown = set(legacy) - set(LEGACY_OPTIONS)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    if half is None and not legacy:
+        return options
+    if options is not None:
+        raise BackendError("pass backend settings either in options=BackendOptions(...) or as deprecated keywords, not both")
+    given = {key: value for key, value in legacy.items() if value is not None}
+    if half is not None:
+        warnings.warn("half= is deprecated: use options=BackendOptions(precision='fp16')", DeprecationWarning, stacklevel=3)
+        if half and given.get("precision", "fp16") != "fp16":
+            raise BackendError(f"half=True contradicts precision={given['precision']!r}")
+        if half:
+            given["precision"] = "fp16"
+    if legacy:
+        warnings.warn(f"{', '.join(f'{key}=' for key in legacy)} keyword(s) are deprecated: use "
+                      "options=BackendOptions(...)", DeprecationWarning, stacklevel=3)
+    return BackendOptions(**given)
 
 
 class Tracker:
     """Single-object tracker: crop around the last box, run the backend, decode the peak, map the box back.
 
-    ``backend`` is ``"torch"`` (default), ``"onnxruntime"`` or a ready :class:`~smat_ros.backends.Backend`.
-    ``precision`` is ``fp32`` (default), ``fp16`` (CUDA; ``half=True`` is the same) or ``bf16`` (torch on CPU).
-    ``graph`` picks the torch graph mode (``auto``, ``eager``, ``frozen``, ``compiled``); ``provider`` the
-    onnxruntime execution provider (``auto``, ``cpu``, ``cuda``, ``tensorrt``; by default it follows ``device``);
-    ``threads`` sets onnxruntime's intra-op threads (torch: use ``torch.set_num_threads``).
+    ``backend`` is ``"auto"`` (default: onnxruntime on CPU, torch on CUDA; see :mod:`smat_ros.backends`),
+    ``"torch"``, ``"onnxruntime"`` or a ready :class:`~smat_ros.backends.Backend`. ``options`` says how the backend
+    runs (:class:`~smat_ros.backends.BackendOptions`: precision, torch graph mode, onnxruntime provider, threads,
+    graph cache). The backend chosen is logged at INFO.
     """
 
     def __init__(
@@ -73,23 +89,23 @@ class Tracker:
         model: SMAT,
         config: TrackerConfig = TrackerConfig(),
         device: str | torch.device = "auto",
-        half: bool = False,
-        backend: str | Backend = "torch",
-        precision: str | None = None,
-        graph: str = "auto",
-        provider: str | None = None,
-        threads: int | None = None,
+        backend: str | Backend = "auto",
+        options: BackendOptions | None = None,
+        *,
+        half: bool | None = None,
+        **legacy: Any,
     ) -> None:
+        options = legacy_options(options, half, legacy)
         self.device = resolve_device(device)
         self.config = config
         model.eval().requires_grad_(False)
         if isinstance(backend, Backend):
-            if half or precision is not None or graph != "auto" or provider is not None or threads is not None:
-                raise ValueError("half/precision/graph/provider/threads configure a backend given by name, not an instance")
+            if options is not None:
+                raise BackendError("options configure a backend given by name, not an instance")
             self.backend = backend
         else:
-            chosen = resolve_precision(half, precision)
-            self.backend = create_backend(backend, model, self.device, chosen, graph, provider, threads)
+            self.backend = create_backend(backend, model, self.device, options or BackendOptions())
+        log.info("tracker backend: %s", self.backend.describe())
         self.window = hann_window(model.config.feat_size).to(self.backend.device)
         self._template: object | None = None
         self._box: Box | None = None
@@ -99,20 +115,19 @@ class Tracker:
         cls,
         path: str | Path,
         device: str | torch.device = "auto",
-        half: bool = False,
+        *,
         config: TrackerConfig = TrackerConfig(),
         model_config: ModelConfig = ModelConfig(),
-        backend: str = "torch",
-        precision: str | None = None,
-        graph: str = "auto",
-        provider: str | None = None,
-        threads: int | None = None,
+        backend: str = "auto",
+        options: BackendOptions | None = None,
+        half: bool | None = None,
+        **legacy: Any,
     ) -> "Tracker":
         """Tracker with weights from an official .pth.tar, a state_dict file or safetensors."""
         model = SMAT(model_config)
         check_and_load(model, load_state_dict(path), str(path))
         log.info("loaded SMAT weights from %s", path)
-        return cls(model, config, device, half, backend, precision, graph, provider, threads)
+        return cls(model, config, device=device, backend=backend, options=legacy_options(options, half, legacy))
 
     @property
     def initialized(self) -> bool:

@@ -1,6 +1,7 @@
 """Tracker behaviour: template caching, input validation, devices, reset."""
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from smat_ros import Tracker, TrackResult
+from smat_ros.backends import BackendError, BackendOptions
 from smat_ros.errors import InputError, NotInitializedError
 
 
@@ -26,7 +28,7 @@ def count_calls(module: torch.nn.Module) -> list[int]:
 
 
 def test_template_branch_runs_once_per_target(checkpoint_path: Path, frames: list[np.ndarray]) -> None:
-    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu", graph="eager")
+    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu", options=BackendOptions(graph="eager"))
     model = tracker.backend.model
     stem = count_calls(model.backbone.stem)
     template_downsample = count_calls(model.backbone.layer3.downsample)
@@ -127,5 +129,24 @@ def test_device_choices(checkpoint_path: Path) -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             resolve_device("cuda:0")
-    with pytest.raises(ValueError, match="CUDA only"):
+    with pytest.raises(BackendError, match="CUDA only"):
+        Tracker.from_checkpoint(checkpoint_path, device="cpu", options=BackendOptions(precision="fp16"))
+
+
+def test_deprecated_keywords_still_work_and_warn(checkpoint_path: Path) -> None:
+    with pytest.warns(DeprecationWarning, match="half= is deprecated"), pytest.raises(BackendError, match="CUDA only"):
         Tracker.from_checkpoint(checkpoint_path, device="cpu", half=True)
+    with pytest.warns(DeprecationWarning, match="graph=, threads= keyword"):
+        tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu", graph="eager", threads=2)
+    assert tracker.backend.name == "torch" and tracker.backend.options == BackendOptions(graph="eager", threads=2)
+    with pytest.raises(BackendError, match="either in options"):
+        Tracker.from_checkpoint(checkpoint_path, device="cpu", options=BackendOptions(), precision="fp32")
+    with pytest.raises(TypeError, match="unexpected keyword argument.*colour"):
+        Tracker.from_checkpoint(checkpoint_path, device="cpu", colour="red")
+
+
+def test_the_default_backend_is_auto_and_logged(checkpoint_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="smat_ros.tracker"):
+        tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu")
+    assert tracker.backend.name == "onnxruntime" and tracker.backend.precision == "fp32"
+    assert "tracker backend: onnxruntime fp32 (cpu" in caplog.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from smat_ros import Tracker
+from smat_ros.backends import BackendOptions
 from smat_ros.weights import DEMO_WEIGHTS_NAME, demo_weights_candidates, find_demo_weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -13,7 +14,7 @@ def test_the_source_tree_copy_is_a_candidate_and_loads() -> None:
     assert ROOT / "weights" / DEMO_WEIGHTS_NAME in demo_weights_candidates()
     found = find_demo_weights()
     assert found is not None and found.name == DEMO_WEIGHTS_NAME
-    Tracker.from_checkpoint(found, device="cpu", graph="eager")
+    Tracker.from_checkpoint(found, device="cpu", options=BackendOptions(graph="eager"))
 
 
 def test_ament_prefixes_come_first(tmp_path: Path, monkeypatch) -> None:

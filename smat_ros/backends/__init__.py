@@ -1,45 +1,72 @@
-"""Inference backends behind one small interface: ``torch`` (default) and ``onnxruntime``."""
+"""Inference backends behind one small interface: ``auto`` (default), ``torch`` and ``onnxruntime``.
+
+``auto`` picks the fastest exact backend (:func:`~smat_ros.backends.options.choose_backend`): onnxruntime on CPU,
+torch on CUDA. When it picked onnxruntime and onnxruntime is missing or cannot open the graphs, it falls back to
+torch with one warning saying why (for fp32; int8 exists only in onnxruntime, so there it is an error).
+"""
 from __future__ import annotations
+
+import logging
 
 import torch
 
-from smat_ros.backends.base import PRECISIONS, Backend, BackendError, TrackMaps
+from smat_ros.backends.base import Backend, TrackMaps
+from smat_ros.backends.options import (
+    BACKEND_CHOICES,
+    BACKENDS,
+    GRAPHS,
+    PRECISIONS,
+    PROVIDERS,
+    BackendError,
+    BackendOptions,
+    choose_backend,
+)
 from smat_ros.model import SMAT
 
-BACKENDS = ("torch", "onnxruntime")
+log = logging.getLogger(__name__)
 
 
-def create_backend(
-    name: str,
-    model: SMAT,
-    device: torch.device,
-    precision: str = "fp32",
-    graph: str = "auto",
-    provider: str | None = None,
-    threads: int | None = None,
-) -> Backend:
-    """Backend ``name`` for ``model``: torch on ``device`` (graph mode ``graph``) or onnxruntime on ``provider``.
+def _torch(model: SMAT, device: torch.device, options: BackendOptions) -> Backend:
+    """The torch backend."""
+    from smat_ros.backends.torch_backend import TorchBackend
 
-    For onnxruntime the provider defaults to the device: CPU -> ``cpu``, CUDA -> ``auto`` (TensorRT, else CUDA).
-    """
-    if name == "torch":
-        from smat_ros.backends.torch_backend import TorchBackend
-
-        if provider is not None:
-            raise BackendError("provider= applies to the onnxruntime backend only")
-        if threads is not None:
-            raise BackendError("threads= applies to the onnxruntime backend; for torch call torch.set_num_threads()")
-        return TorchBackend(model, device, precision, graph)
-    if name == "onnxruntime":
-        from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
-        from smat_ros.backends.providers import ProviderRequest
-
-        if graph != "auto":
-            raise BackendError("graph= applies to the torch backend only")
-        chosen = provider or ("cpu" if device.type == "cpu" else "auto")
-        request = ProviderRequest(chosen, precision, device.index or 0)
-        return OnnxRuntimeBackend.from_model(model, request, threads)
-    raise BackendError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    return TorchBackend(model, device, options)
 
 
-__all__ = ["BACKENDS", "PRECISIONS", "Backend", "BackendError", "TrackMaps", "create_backend"]
+def _onnxruntime(model: SMAT, device: torch.device, options: BackendOptions) -> Backend:
+    """The onnxruntime backend; provider ``auto`` follows the device (CPU -> cpu; CUDA -> TensorRT, else CUDA)."""
+    from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+
+    if options.provider == "auto" and device.type == "cpu":
+        options = BackendOptions(options.precision, options.graph, "cpu", options.threads, options.cache)
+    return OnnxRuntimeBackend.from_model(model, options, device.index or 0)
+
+
+def create_backend(name: str, model: SMAT, device: torch.device, options: BackendOptions = BackendOptions()) -> Backend:
+    """Backend ``name`` (``auto``, ``torch`` or ``onnxruntime``) for ``model`` on ``device`` with ``options``."""
+    chosen = choose_backend(name, device, options)
+    if chosen == "torch":
+        return _torch(model, device, options)
+    if name != "auto" or options.precision != "fp32":
+        return _onnxruntime(model, device, options)
+    try:
+        return _onnxruntime(model, device, options)
+    except (ImportError, BackendError) as exc:
+        reason = f"onnxruntime is not installed ({exc})" if isinstance(exc, ImportError) else str(exc)
+        log.warning("backend auto: %s; falling back to the torch backend", reason)
+        return _torch(model, device, options)
+
+
+__all__ = [
+    "BACKENDS",
+    "BACKEND_CHOICES",
+    "GRAPHS",
+    "PRECISIONS",
+    "PROVIDERS",
+    "Backend",
+    "BackendError",
+    "BackendOptions",
+    "TrackMaps",
+    "choose_backend",
+    "create_backend",
+]

@@ -7,13 +7,7 @@ import dataclasses
 import numpy as np
 import torch
 
-from smat_ros.errors import SmatError
-
-PRECISIONS = ("fp32", "fp16", "bf16")
-
-
-class BackendError(SmatError, ValueError):
-    """A backend, precision or execution provider was requested that cannot run here."""
+from smat_ros.backends.options import BackendError, BackendOptions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,8 +23,23 @@ class Backend(abc.ABC):
     """Runs the two halves of SMAT on uint8 crops; the tracker only crops before and decodes after."""
 
     name: str
-    precision: str
+    options: BackendOptions
     device: torch.device
+
+    @property
+    def precision(self) -> str:
+        """The precision the network runs in."""
+        return self.options.precision
+
+    def describe(self) -> str:
+        """One line for logs: backend, precision, mode and threads."""
+        threads = self.options.threads or "default"
+        return f"{self.name} {self.precision} ({self.mode}, {threads} threads) on {self.device}"
+
+    @property
+    @abc.abstractmethod
+    def mode(self) -> str:
+        """The torch graph mode or the onnxruntime execution provider in use."""
 
     @abc.abstractmethod
     def template_features(self, crop: np.ndarray) -> object:
@@ -45,10 +54,3 @@ def crop_to_array(crop: np.ndarray) -> np.ndarray:
     """uint8 crop [H, W, 3] -> network input float32 [1, 3, H, W], RGB / 255 (numpy, for non-torch runtimes)."""
     chw = np.ascontiguousarray(crop.transpose(2, 0, 1))  # [3, H, W]
     return chw[None].astype(np.float32) / np.float32(255.0)  # [1, 3, H, W]
-
-
-def check_precision(precision: str) -> str:
-    """Return ``precision`` if it is a known name, else raise BackendError."""
-    if precision not in PRECISIONS:
-        raise BackendError(f"unknown precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
-    return precision

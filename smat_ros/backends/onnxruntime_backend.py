@@ -12,10 +12,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from smat_ros.backends.base import Backend, BackendError, TrackMaps, check_precision, crop_to_array
+from smat_ros.backends.base import Backend, TrackMaps, crop_to_array
+from smat_ros.backends.graph_cache import cached_graphs, export_facts, graphs_digest
+from smat_ros.backends.options import BackendError, BackendOptions
 from smat_ros.backends.providers import (
     PROVIDER_NAMES,
     ProviderRequest,
+    default_engine_cache,
     provider_list,
     validate_request,
 )
@@ -27,41 +30,63 @@ log = logging.getLogger(__name__)
 
 
 class OnnxRuntimeBackend(Backend):
-    """Two onnxruntime sessions (template, tracking) on one execution provider."""
+    """Two onnxruntime sessions (template, tracking) on one execution provider.
+
+    ``options.provider`` ``auto`` takes the first available of TensorRT, CUDA and CPU (:func:`create_backend`
+    maps ``auto`` on a CPU device to ``cpu``). With ``precision="int8"`` the fp32 graphs are quantized first
+    (:mod:`smat_ros.backends.quantize`, CPU provider only).
+    """
 
     name = "onnxruntime"
 
-    def __init__(self, graphs: OnnxGraphs, request: ProviderRequest = ProviderRequest(), threads: int | None = None) -> None:
-        self.precision = check_precision(request.precision)
+    def __init__(self, graphs: OnnxGraphs, options: BackendOptions = BackendOptions(), device_id: int = 0) -> None:
+        request = self.request(options, device_id)
+        self.options = options
         self.provider = validate_request(request)
         self.device = torch.device("cpu")
         self._device_type = "cpu" if self.provider == "cpu" else "cuda"
-        self._device_id = request.device_id
-        self._template = self._session(graphs.template, request, threads)
-        self._tracking = self._session(graphs.tracking, request, threads)
+        self._device_id = device_id
+        if options.precision == "int8":
+            graphs = quantized(graphs, options.cache)
+        self._template = self._session(graphs.template, request)
+        self._tracking = self._session(graphs.tracking, request)
+
+    @staticmethod
+    def request(options: BackendOptions, device_id: int = 0) -> ProviderRequest:
+        """The provider request ``options`` make (TensorRT engines cached when ``options.cache``)."""
+        if options.graph != "auto":
+            raise BackendError("graph= applies to the torch backend only")
+        cache = default_engine_cache() if options.cache else None
+        return ProviderRequest(options.provider, options.precision, device_id, cache)
+
+    @property
+    def mode(self) -> str:
+        """The execution provider in use."""
+        return self.provider
 
     @classmethod
-    def from_model(cls, model: SMAT, request: ProviderRequest = ProviderRequest(), threads: int | None = None) -> "OnnxRuntimeBackend":
-        """Export ``model`` to ONNX in memory and open it (the request is checked before the export)."""
-        validate_request(request)
-        return cls(export_graphs(model), request, threads)
+    def from_model(cls, model: SMAT, options: BackendOptions = BackendOptions(), device_id: int = 0) -> "OnnxRuntimeBackend":
+        """Export ``model`` to ONNX (or take the export from the on-disk cache) and open it."""
+        validate_request(cls.request(options, device_id))  # fail before a slow export
+        graphs = cached_graphs(export_facts(model), lambda: export_graphs(model), options.cache)
+        return cls(graphs, options, device_id)
 
     @classmethod
     def from_directory(
-        cls, directory: str | Path, request: ProviderRequest = ProviderRequest(), threads: int | None = None
+        cls, directory: str | Path, options: BackendOptions = BackendOptions(), device_id: int = 0
     ) -> "OnnxRuntimeBackend":
         """Open ``template.onnx`` and ``tracking.onnx`` written by ``smat-export onnx``."""
-        validate_request(request)
-        return cls(read_graphs(directory), request, threads)
+        validate_request(cls.request(options, device_id))
+        return cls(read_graphs(directory), options, device_id)
 
-    def _session(self, model: bytes, request: ProviderRequest, threads: int | None) -> Any:
+    def _session(self, model: bytes, request: ProviderRequest) -> Any:
         """An InferenceSession on the chosen provider; BackendError if onnxruntime silently fell back to another."""
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads is not None:
-            options.intra_op_num_threads = threads
+        if self.options.threads is not None:
+            options.intra_op_num_threads = self.options.threads
             options.inter_op_num_threads = 1
         # Idle workers sleep instead of spinning: on a CPU shared with other nodes spinning steals their time
         # (measured here: 2-thread steps 93 ms spinning vs 84 ms not, on a loaded 2-core machine; equal when quiet).
@@ -101,3 +126,11 @@ class OnnxRuntimeBackend(Backend):
         self._tracking.run_with_iobinding(binding)
         score, size, offset = (torch.from_numpy(array) for array in binding.copy_outputs_to_cpu())
         return TrackMaps(score, size, offset)
+
+
+def quantized(graphs: OnnxGraphs, cache: bool) -> OnnxGraphs:
+    """``graphs`` with the tracking graph statically quantized to int8 (from the on-disk cache when there)."""
+    from smat_ros.backends.quantize import RECIPE, quantize_graphs
+
+    facts = {"kind": "int8", "source": graphs_digest(graphs), "recipe": RECIPE}
+    return cached_graphs(facts, lambda: quantize_graphs(graphs), cache)

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from smat_ros.backends.base import BackendError
+from smat_ros.backends.graph_cache import cache_root
+from smat_ros.backends.options import PROVIDERS as PROVIDER_CHOICES
+from smat_ros.backends.options import BackendError
 
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 TENSORRT = "TensorrtExecutionProvider"
 PROVIDER_NAMES = {"cpu": CPU, "cuda": CUDA, "tensorrt": TENSORRT}
-PROVIDER_CHOICES = ("auto", "cpu", "cuda", "tensorrt")
 
 
 def default_engine_cache() -> Path:
-    """Root of the TensorRT engine caches: ``$SMAT_ROS_CACHE/tensorrt``, by default ``~/.cache/smat_ros/tensorrt``."""
-    return Path(os.environ.get("SMAT_ROS_CACHE", "~/.cache/smat_ros")).expanduser() / "tensorrt"
+    """Root of the TensorRT engine caches: ``tensorrt/`` in the smat_ros cache folder (see graph_cache.cache_root)."""
+    return cache_root() / "tensorrt"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,12 +76,17 @@ def check_provider_precision(provider: str, precision: str) -> None:
         return
     if precision == "fp16" and provider == "tensorrt":
         return
+    if precision == "int8" and provider == "cpu":
+        return
+    if precision == "int8":
+        raise BackendError(f"int8 with onnxruntime runs on the CPU provider (statically quantized graph); got {provider!r}")
     if precision == "fp16":
         raise BackendError(
             f"fp16 with onnxruntime needs the TensorRT provider (it builds an fp16 engine from the fp32 graph); "
-            f"got provider {provider!r}. For fp16 on CUDA without TensorRT use backend='torch' with half=True"
+            f"got provider {provider!r}. For fp16 on CUDA without TensorRT use backend='torch' with precision='fp16'"
         )
-    raise BackendError(f"precision {precision!r} is not offered by the onnxruntime backend (use fp32, or fp16 on TensorRT)")
+    raise BackendError(f"precision {precision!r} is not offered by the onnxruntime backend "
+                       "(use fp32, int8 on CPU, or fp16 on TensorRT; bf16 is the torch backend's)")
 
 
 def validate_request(request: ProviderRequest) -> str:

@@ -10,7 +10,10 @@ Graph modes (``graph=``):
 * ``compiled``: ``torch.compile`` (Inductor) of the folded copy. Opt-in: the first compilation takes minutes on a
   small CPU; Inductor's on-disk cache (``TORCHINDUCTOR_CACHE_DIR``) shortens later start-ups to seconds.
 
-Precisions: ``fp32``; ``fp16`` on CUDA; ``bf16`` on CPU (weights and activations in bfloat16).
+Precisions: ``fp32``; ``fp16`` on CUDA; ``bf16`` on CPU (weights and activations in bfloat16; refused on a CPU
+without native bf16 arithmetic, where oneDNN would emulate it slower than fp32).
+
+Threads: ``options.threads`` is applied with ``torch.set_num_threads``, which is process-wide in torch.
 """
 from __future__ import annotations
 
@@ -20,14 +23,14 @@ import warnings
 import numpy as np
 import torch
 
-from smat_ros.backends.base import Backend, BackendError, TrackMaps, check_precision
+from smat_ros.backends.base import Backend, TrackMaps
+from smat_ros.backends.options import GRAPHS, BackendError, BackendOptions
 from smat_ros.model import SMAT
 from smat_ros.model.branches import TemplateBranch, TrackingBranch
 from smat_ros.model.folding import fold_batchnorm
 
 log = logging.getLogger(__name__)
 
-GRAPHS = ("auto", "eager", "frozen", "compiled")
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -42,12 +45,21 @@ def resolve_graph(graph: str, device: torch.device) -> str:
     return graph
 
 
+def cpu_has_bf16() -> bool:
+    """Whether oneDNN runs bfloat16 natively on this CPU (AVX512-BF16 or AMX)."""
+    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def check_device_precision(precision: str, device: torch.device) -> None:
-    """Raise BackendError for precisions the device cannot run (fp16 needs CUDA, bf16 is offered on CPU)."""
+    """Raise BackendError for precisions the device cannot run (fp16 needs CUDA, bf16 a bf16 CPU, no int8)."""
     if precision == "fp16" and device.type != "cuda":
         raise BackendError("half precision (fp16) is supported on CUDA only; on CPU use precision='bf16'")
     if precision == "bf16" and device.type != "cpu":
         raise BackendError("precision='bf16' is offered on CPU only; on CUDA use precision='fp16'")
+    if precision == "bf16" and not cpu_has_bf16():
+        raise BackendError("precision='bf16' needs a CPU with native bfloat16 (AVX512-BF16 or AMX); this one has none")
+    if precision == "int8":
+        raise BackendError("precision='int8' is offered by the onnxruntime backend on CPU, not by torch")
 
 
 def freeze_tracking_branch(branch: TrackingBranch, features: torch.Tensor, search: torch.Tensor) -> torch.jit.ScriptModule:
@@ -67,12 +79,16 @@ class TorchBackend(Backend):
 
     name = "torch"
 
-    def __init__(self, model: SMAT, device: torch.device, precision: str = "fp32", graph: str = "auto") -> None:
-        self.precision = check_precision(precision)
+    def __init__(self, model: SMAT, device: torch.device, options: BackendOptions = BackendOptions()) -> None:
+        if options.provider != "auto":
+            raise BackendError("provider= applies to the onnxruntime backend only")
+        self.options = options
         self.device = device
-        check_device_precision(precision, device)
-        self.graph = resolve_graph(graph, device)
-        self.dtype = DTYPES[precision]
+        check_device_precision(options.precision, device)
+        self.graph = resolve_graph(options.graph, device)
+        self.dtype = DTYPES[options.precision]
+        if options.threads is not None:
+            torch.set_num_threads(options.threads)  # process-wide in torch
         if self.graph == "eager":
             self.model = model.eval().to(device=device, dtype=self.dtype)
         else:
@@ -80,6 +96,11 @@ class TorchBackend(Backend):
         config = model.config
         self._template = TemplateBranch(self.model)
         self._tracking = self._build_tracking(TrackingBranch(self.model), config.template_size, config.search_size)
+
+    @property
+    def mode(self) -> str:
+        """The graph mode in use."""
+        return self.graph
 
     def _build_tracking(self, branch: TrackingBranch, template_size: int, search_size: int) -> torch.nn.Module:
         """The tracking branch in the chosen graph mode (traced on zero inputs of the tracker's static shapes)."""

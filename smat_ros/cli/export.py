@@ -40,14 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def verify(model: SMAT, graphs: OnnxGraphs) -> float:
     """Largest absolute difference between onnxruntime (CPU) and torch maps on one random template/search pair."""
+    from smat_ros.backends import BackendOptions
     from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
-    from smat_ros.backends.providers import ProviderRequest
     from smat_ros.backends.torch_backend import TorchBackend
 
     rng = np.random.default_rng(0)
     template = rng.integers(0, 256, (model.config.template_size, model.config.template_size, 3), dtype=np.uint8)
     search = rng.integers(0, 256, (model.config.search_size, model.config.search_size, 3), dtype=np.uint8)
-    backends = [TorchBackend(model, torch.device("cpu"), graph="eager"), OnnxRuntimeBackend(graphs, ProviderRequest("cpu"))]
+    backends = [TorchBackend(model, torch.device("cpu"), BackendOptions(graph="eager")),
+                OnnxRuntimeBackend(graphs, BackendOptions(provider="cpu"))]
     maps = [backend.track(backend.template_features(template), search) for backend in backends]
     return max(float((a - b).abs().max()) for a, b in zip(vars(maps[0]).values(), vars(maps[1]).values()))
 

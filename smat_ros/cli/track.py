@@ -6,9 +6,9 @@ import logging
 import time
 from pathlib import Path
 
-import torch
 from tqdm import tqdm
 
+from smat_ros.backends import BACKEND_CHOICES, GRAPHS, PRECISIONS, PROVIDERS, BackendOptions
 from smat_ros.cli.common import add_logging_argument, run_cli
 from smat_ros.errors import CheckpointError
 from smat_ros.tracker import Tracker
@@ -28,14 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input", required=True, help="video file or folder of images (in frame order)")
     parser.add_argument("--init", required=True, help="target box on the first frame: x,y,w,h in pixels")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    parser.add_argument("--half", action="store_true", help="fp16 inference (CUDA only)")
-    parser.add_argument("--backend", default="torch", choices=["torch", "onnxruntime"], help="inference backend")
-    parser.add_argument("--precision", choices=["fp32", "fp16", "bf16"], help="fp32 (default), fp16 (CUDA), bf16 (CPU)")
-    parser.add_argument(
-        "--graph", default="auto", choices=["auto", "eager", "frozen", "compiled"], help="torch graph mode"
-    )
-    parser.add_argument("--provider", choices=["auto", "cpu", "cuda", "tensorrt"], help="onnxruntime provider")
-    parser.add_argument("--threads", type=int, help="CPU threads (torch: process-wide; onnxruntime: per session)")
+    parser.add_argument("--half", action="store_true", help=argparse.SUPPRESS)  # deprecated: --precision fp16
+    parser.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
+                        help="inference backend (default: auto = onnxruntime on CPU, torch on CUDA)")
+    parser.add_argument("--precision", default="fp32", choices=PRECISIONS,
+                        help="fp32 (default), fp16 (CUDA), bf16 (torch, CPU), int8 (onnxruntime, CPU)")
+    parser.add_argument("--graph", default="auto", choices=GRAPHS, help="torch graph mode")
+    parser.add_argument("--provider", default="auto", choices=PROVIDERS, help="onnxruntime execution provider")
+    parser.add_argument("--threads", type=int, help="CPU threads of the backend (default: the runtime's)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk ONNX graph cache")
     parser.add_argument("--boxes-out", type=Path, help="write one x,y,w,h line per frame (GOT-10k result format)")
     parser.add_argument("--video-out", type=Path, help="write the frames with box and score drawn (.mp4 or .avi)")
     add_logging_argument(parser)
@@ -56,19 +57,12 @@ def track_sequence(args: argparse.Namespace) -> int:
     """Run the tracker over the input and write the requested outputs."""
     source = FrameSource(args.input)
     init_box = parse_box(args.init)
-    if args.threads is not None and args.threads < 1:
-        raise ValueError(f"--threads must be >= 1, got {args.threads}")
-    if args.threads is not None and args.backend == "torch":
-        torch.set_num_threads(args.threads)
+    if args.half:
+        log.warning("--half is deprecated: use --precision fp16")
+        args.precision = "fp16"
+    options = BackendOptions(args.precision, args.graph, args.provider, args.threads, not args.no_cache)
     tracker = Tracker.from_checkpoint(
-        args.checkpoint or demo_checkpoint(),
-        device=args.device,
-        half=args.half,
-        backend=args.backend,
-        precision=args.precision,
-        graph=args.graph,
-        provider=args.provider,
-        threads=args.threads if args.backend == "onnxruntime" else None,
+        args.checkpoint or demo_checkpoint(), device=args.device, backend=args.backend, options=options
     )
     boxes: list[tuple[float, ...]] = []
     writer: VideoWriter | None = None
@@ -96,7 +90,7 @@ def track_sequence(args: argparse.Namespace) -> int:
         args.boxes_out.write_text("".join(format_box(b) + "\n" for b in boxes))
     tracked = len(boxes) - 1
     fps = tracked / elapsed if elapsed > 0 else float("nan")
-    log.info("%d frames, %d tracked at %.1f fps (device %s)", len(boxes), tracked, fps, tracker.device)
+    log.info("%d frames, %d tracked at %.1f fps (%s)", len(boxes), tracked, fps, tracker.backend.describe())
     return 0
 
 

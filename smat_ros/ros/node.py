@@ -24,7 +24,6 @@ from typing import Any, Callable
 
 import numpy as np
 import rclpy
-import torch
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import ParameterException
@@ -40,6 +39,7 @@ from std_srvs.srv import Trigger
 from vision_msgs.msg import BoundingBox2D, Detection2D, Detection2DArray
 
 from smat_ros import Tracker, TrackResult
+from smat_ros.backends import BackendOptions
 from smat_ros.crop import Box, validate_box
 from smat_ros.errors import InputError, SmatError
 from smat_ros.msg import TrackStatus
@@ -152,7 +152,8 @@ class TrackerNode(LifecycleNode):
         self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
         self._worker.start()
         self._lifecycle = "inactive"
-        self.get_logger().info(f"configured: {tracker.device} ({self.params.backend}) with {checkpoint}")
+        self.get_logger().info(f"configured: {tracker.backend.describe()} (backend parameter {self.params.backend!r}) "
+                               f"with {checkpoint}")
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -295,16 +296,25 @@ class TrackerNode(LifecycleNode):
             checkpoint = str(demo)
         if not Path(checkpoint).is_file():
             raise StartupError(f"checkpoint not found: {checkpoint}")
-        threads = self.params.threads or None
-        if threads:
-            torch.set_num_threads(threads)  # torch's threads are process-wide; onnxruntime takes them per session
         try:
-            tracker = Tracker.from_checkpoint(checkpoint, device=self.params.device, half=self.params.half,
-                                              backend=self.params.backend,
-                                              threads=threads if self.params.backend == "onnxruntime" else None)
+            tracker = Tracker.from_checkpoint(checkpoint, device=self.params.device, backend=self.params.backend,
+                                              options=self._backend_options())
             return tracker, checkpoint
         except (SmatError, ValueError, OSError) as exc:
             raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
+
+    def _backend_options(self) -> BackendOptions:
+        """The backend options from the parameters (the deprecated ``half`` means precision fp16)."""
+        precision = self.params.precision
+        if self.params.half:
+            self.get_logger().warning("parameter 'half' is deprecated: use precision:=fp16")
+            if precision not in ("fp32", "fp16"):
+                raise StartupError(f"parameter 'half' contradicts precision {precision!r}")
+            precision = "fp16"
+        try:
+            return BackendOptions(precision, self.params.graph, self.params.provider, self.params.threads or None)
+        except SmatError as exc:
+            raise StartupError(str(exc)) from None
 
     # ---- input ------------------------------------------------------------------------------------------------
 
@@ -538,8 +548,9 @@ class TrackerNode(LifecycleNode):
                 level, message = diagnostics.Level.OK, f"{self._lifecycle}: not taking images"
             tracker = self.tracker
         device = str(tracker.device) if tracker is not None else "none (not configured)"
+        backend = tracker.backend.describe() if tracker is not None else self.params.backend
         values = [("lifecycle state", self._lifecycle),
-                  *diagnostics.key_values(figures, state, self.params.backend, device)]
+                  *diagnostics.key_values(figures, state, backend, device)]
         name = self.get_fully_qualified_name()
         status = diagnostics.status_message(level, message, values, f"{name.lstrip('/')}: tracking", name)
         self._diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),

@@ -14,9 +14,10 @@ from typing import Any
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, ParameterType
 
+from smat_ros.backends.options import BACKEND_CHOICES, GRAPHS, PRECISIONS, PROVIDERS
+
 DEVICE_PATTERN = re.compile(r"auto|cpu|cuda(:\d+)?")
 IMAGE_QOS_CHOICES = ("sensor_data", "reliable")
-BACKEND_CHOICES = ("torch", "onnxruntime")
 
 
 def _param(default: Any, description: str, *, dynamic: bool = False, low: float | None = None,
@@ -35,9 +36,13 @@ class NodeParameters:
     checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
                                  "(empty: the bundled demo weights)")
     device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
-    half: bool = _param(False, "fp16 inference (CUDA only)")
-    backend: str = _param("torch", "inference backend", choices=BACKEND_CHOICES)
-    threads: int = _param(0, "CPU threads for inference (torch and onnxruntime; 0: their default)", low=0, high=256)
+    backend: str = _param("auto", "inference backend (auto: onnxruntime on CPU, torch on CUDA)", choices=BACKEND_CHOICES)
+    precision: str = _param("fp32", "fp32 (exact), fp16 (CUDA), bf16 (torch, CPU) or int8 (onnxruntime, CPU)",
+                            choices=PRECISIONS)
+    graph: str = _param("auto", "torch graph mode (auto: frozen on CPU, eager on CUDA)", choices=GRAPHS)
+    provider: str = _param("auto", "onnxruntime execution provider (auto: follows device)", choices=PROVIDERS)
+    threads: int = _param(0, "CPU threads of the backend (0: the runtime's default)", low=0, high=256)
+    half: bool = _param(False, "deprecated: use precision fp16 (true here means precision fp16)")
     image_qos: str = _param("sensor_data", "QoS of the image subscription: sensor_data (best effort) or reliable",
                             choices=IMAGE_QOS_CHOICES)
     use_compressed: bool = _param(False, "subscribe to image/compressed (jpeg/png) instead of image")

@@ -8,9 +8,8 @@ import pytest
 import torch
 
 from smat_ros import Tracker
-from smat_ros.backends import BackendError, create_backend
+from smat_ros.backends import BackendError, BackendOptions, create_backend
 from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
-from smat_ros.backends.providers import ProviderRequest
 from smat_ros.export import OnnxGraphs, export_graphs, write_graphs
 from smat_ros.model import SMAT
 
@@ -27,7 +26,7 @@ def graphs(fixture_model: SMAT) -> OnnxGraphs:
 
 
 def test_maps_match_reference(graphs: OnnxGraphs, crops: tuple[np.ndarray, np.ndarray], reference_io: dict) -> None:
-    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
+    backend = OnnxRuntimeBackend(graphs, BackendOptions(provider="cpu", threads=1))
     maps = backend.track(backend.template_features(crops[0]), crops[1])
     for key in ("score_map", "size_map", "offset_map"):
         assert float(np.abs(getattr(maps, key).numpy() - reference_io[key]).max()) <= IO_TOLERANCE, key
@@ -36,7 +35,7 @@ def test_maps_match_reference(graphs: OnnxGraphs, crops: tuple[np.ndarray, np.nd
 def test_tracker_boxes_match_torch(
     fixture_model: SMAT, graphs: OnnxGraphs, frames: list[np.ndarray], reference_track: dict
 ) -> None:
-    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"))
+    backend = OnnxRuntimeBackend(graphs, BackendOptions(provider="cpu"))
     tracker = Tracker(fixture_model, device="cpu", backend=backend)
     assert tracker.backend is backend and tracker.device == CPU
     tracker.initialize(frames[0], reference_track["init_box_xywh"])
@@ -47,42 +46,43 @@ def test_tracker_boxes_match_torch(
 
 def test_tensorrt_without_tensorrt_is_a_clear_error(graphs: OnnxGraphs) -> None:
     with pytest.raises(BackendError, match="TensorRT was requested"):
-        OnnxRuntimeBackend(graphs, ProviderRequest("tensorrt", "fp16"))
+        OnnxRuntimeBackend(graphs, BackendOptions(precision="fp16", provider="tensorrt"))
     with pytest.raises(BackendError, match="CUDA was requested"):
-        OnnxRuntimeBackend(graphs, ProviderRequest("cuda"))
+        OnnxRuntimeBackend(graphs, BackendOptions(provider="cuda"))
 
 
 def test_selection_through_create_backend(fixture_model: SMAT) -> None:
     with pytest.raises(BackendError, match="TensorRT was requested"):
-        create_backend("onnxruntime", fixture_model, CPU, provider="tensorrt")
+        create_backend("onnxruntime", fixture_model, CPU, BackendOptions(provider="tensorrt"))
     with pytest.raises(BackendError, match="'bf16' is not offered by the onnxruntime backend"):
-        create_backend("onnxruntime", fixture_model, CPU, precision="bf16")
+        create_backend("onnxruntime", fixture_model, CPU, BackendOptions(precision="bf16"))
     with pytest.raises(BackendError, match="unknown backend 'onnx'"):
         Tracker(fixture_model, device="cpu", backend="onnx")
 
 
 def test_wrong_feature_type_is_rejected(graphs: OnnxGraphs, crops: tuple[np.ndarray, np.ndarray]) -> None:
-    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
+    backend = OnnxRuntimeBackend(graphs, BackendOptions(provider="cpu", threads=1))
     with pytest.raises(BackendError, match="template features of type Tensor"):
         backend.track(torch.zeros(1, 128, 4, 64), crops[1])
 
 
 def test_from_exported_directory(graphs: OnnxGraphs, tmp_path: Path, crops: tuple[np.ndarray, np.ndarray]) -> None:
     write_graphs(graphs, tmp_path)
-    backend = OnnxRuntimeBackend.from_directory(tmp_path, ProviderRequest("cpu"), threads=1)
-    reference = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
+    backend = OnnxRuntimeBackend.from_directory(tmp_path, BackendOptions(provider="cpu", threads=1))
+    reference = OnnxRuntimeBackend(graphs, BackendOptions(provider="cpu", threads=1))
     maps = [b.track(b.template_features(crops[0]), crops[1]) for b in (backend, reference)]
     assert torch.equal(maps[0].score_map, maps[1].score_map)
 
 
 def test_backend_options_with_an_instance_are_rejected(fixture_model: SMAT, graphs: OnnxGraphs) -> None:
-    backend = OnnxRuntimeBackend(graphs, ProviderRequest("cpu"), threads=1)
-    with pytest.raises(ValueError, match="configure a backend given by name"):
-        Tracker(fixture_model, device="cpu", backend=backend, precision="fp16")
+    backend = OnnxRuntimeBackend(graphs, BackendOptions(provider="cpu", threads=1))
+    with pytest.raises(BackendError, match="configure a backend given by name"):
+        Tracker(fixture_model, device="cpu", backend=backend, options=BackendOptions(precision="fp16"))
 
 
 def test_from_checkpoint_by_name(checkpoint_path: Path, frames: list[np.ndarray], reference_track: dict) -> None:
-    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu", backend="onnxruntime", threads=1)
+    tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu", backend="onnxruntime",
+                                      options=BackendOptions(threads=1))
     assert isinstance(tracker.backend, OnnxRuntimeBackend) and tracker.backend.provider == "cpu"
     tracker.initialize(frames[0], reference_track["init_box_xywh"])
     for index, frame in enumerate(frames[1:4], start=1):

@@ -86,5 +86,11 @@ def test_cpu_and_cuda_provider_lists() -> None:
 
 
 def test_default_engine_cache_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("SMAT_ROS_CACHE", str(tmp_path))
+    monkeypatch.setenv("SMAT_CACHE_DIR", str(tmp_path))
     assert ProviderRequest().engine_cache_root == tmp_path / "tensorrt"
+
+
+def test_int8_runs_on_the_cpu_provider_only() -> None:
+    check_provider_precision("cpu", "int8")
+    with pytest.raises(BackendError, match="int8 with onnxruntime runs on the CPU provider"):
+        check_provider_precision("tensorrt", "int8")

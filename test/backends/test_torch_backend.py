@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from smat_ros.backends import BackendError, create_backend
-from smat_ros.backends.torch_backend import TorchBackend, check_device_precision, resolve_graph
+from smat_ros.backends import BackendError, BackendOptions, create_backend
+from smat_ros.backends.torch_backend import TorchBackend, check_device_precision, cpu_has_bf16, resolve_graph
 from smat_ros.model import SMAT
 from smat_ros.model.folding import count_batchnorms, count_parameters, fold_batchnorm
 
@@ -29,7 +29,7 @@ def test_folding_removes_conv_batchnorms_and_keeps_outputs(fixture_model: SMAT, 
 def test_graph_modes_match_reference_maps(
     fixture_model: SMAT, crops: tuple[np.ndarray, np.ndarray], reference_io: dict, graph: str
 ) -> None:
-    backend = TorchBackend(fixture_model, CPU, graph=graph)
+    backend = TorchBackend(fixture_model, CPU, BackendOptions(graph=graph))
     maps = backend.track(backend.template_features(crops[0]), crops[1])
     for key in ("score_map", "size_map", "offset_map"):
         got = getattr(maps, key)
@@ -38,7 +38,7 @@ def test_graph_modes_match_reference_maps(
 
 
 def test_frozen_graph_depends_on_the_cached_features(fixture_model: SMAT, crops: tuple[np.ndarray, np.ndarray]) -> None:
-    backend = TorchBackend(fixture_model, CPU, graph="frozen")
+    backend = TorchBackend(fixture_model, CPU, BackendOptions(graph="frozen"))
     features = backend.template_features(crops[0])
     other = backend.template_features(np.ascontiguousarray(crops[0][::-1]))
     assert not torch.equal(backend.track(features, crops[1]).score_map, backend.track(other, crops[1]).score_map)
@@ -48,25 +48,42 @@ def test_selection_errors_name_the_problem(fixture_model: SMAT) -> None:
     with pytest.raises(BackendError, match="unknown backend 'tensorflow'"):
         create_backend("tensorflow", fixture_model, CPU)
     with pytest.raises(BackendError, match="unknown precision 'int4'"):
-        create_backend("torch", fixture_model, CPU, precision="int4")
+        BackendOptions(precision="int4")
     with pytest.raises(BackendError, match="unknown torch graph mode 'jit'"):
         resolve_graph("jit", CPU)
     with pytest.raises(BackendError, match="fp16.*CUDA only"):
-        create_backend("torch", fixture_model, CPU, precision="fp16")
+        create_backend("torch", fixture_model, CPU, BackendOptions(precision="fp16"))
     with pytest.raises(BackendError, match="bf16.*CPU only"):
         check_device_precision("bf16", torch.device("cuda"))
+    with pytest.raises(BackendError, match="int8.*onnxruntime"):
+        create_backend("torch", fixture_model, CPU, BackendOptions(precision="int8"))
     with pytest.raises(BackendError, match="'frozen'.*CPU"):
         resolve_graph("frozen", torch.device("cuda"))
     with pytest.raises(BackendError, match="provider= applies to the onnxruntime backend"):
-        create_backend("torch", fixture_model, CPU, provider="cpu")
-    with pytest.raises(BackendError, match="threads= applies to the onnxruntime backend"):
-        create_backend("torch", fixture_model, CPU, threads=2)
+        create_backend("torch", fixture_model, CPU, BackendOptions(provider="cpu"))
     with pytest.raises(BackendError, match="graph= applies to the torch backend"):
-        create_backend("onnxruntime", fixture_model, CPU, graph="frozen")
+        create_backend("onnxruntime", fixture_model, CPU, BackendOptions(graph="frozen"))
     assert resolve_graph("auto", CPU) == "frozen" and resolve_graph("auto", torch.device("cuda")) == "eager"
 
 
+def test_the_backend_sets_its_own_threads(fixture_model: SMAT) -> None:
+    before = torch.get_num_threads()
+    try:
+        backend = TorchBackend(fixture_model, CPU, BackendOptions(graph="eager", threads=1))
+        assert torch.get_num_threads() == 1 and backend.options.threads == 1
+        assert backend.describe() == "torch fp32 (eager, 1 threads) on cpu"
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bfloat16 (AVX512-BF16/AMX)")
+def test_bf16_runs_in_bfloat16(fixture_model: SMAT, crops: tuple[np.ndarray, np.ndarray]) -> None:
+    backend = TorchBackend(fixture_model, CPU, BackendOptions(precision="bf16"))
+    maps = backend.track(backend.template_features(crops[0]), crops[1])
+    assert backend.dtype == torch.bfloat16 and maps.score_map.dtype == torch.float32
+
+
 def test_wrong_feature_type_is_rejected(fixture_model: SMAT, crops: tuple[np.ndarray, np.ndarray]) -> None:
-    backend = TorchBackend(fixture_model, CPU, graph="eager")
+    backend = TorchBackend(fixture_model, CPU, BackendOptions(graph="eager"))
     with pytest.raises(BackendError, match="template features of type ndarray"):
         backend.track(np.zeros((1, 128, 4, 64), np.float32), crops[1])

@@ -1,0 +1,76 @@
+"""What a caller asks of a backend: the choice lists, the :class:`BackendOptions` object and the ``auto`` rule.
+
+The CLIs and the ROS node take their choice lists from here, so a new backend or precision is added in one place.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from smat_ros.errors import SmatError
+
+if TYPE_CHECKING:
+    import torch
+
+BACKENDS = ("torch", "onnxruntime")
+BACKEND_CHOICES = ("auto", *BACKENDS)
+PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+GRAPHS = ("auto", "eager", "frozen", "compiled")
+PROVIDERS = ("auto", "cpu", "cuda", "tensorrt")
+
+
+class BackendError(SmatError, ValueError):
+    """A backend, precision or execution provider was requested that cannot run here."""
+
+
+def _check_choice(kind: str, value: object, choices: tuple[str, ...]) -> None:
+    """BackendError unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise BackendError(f"unknown {kind} {value!r}: choose one of {', '.join(choices)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendOptions:
+    """How the backend runs the network.
+
+    * ``precision``: ``fp32`` (default, exact), ``fp16`` (CUDA), ``bf16`` (torch on a CPU with bf16 support) or
+      ``int8`` (onnxruntime on CPU, statically quantized; see docs/performance.md for its accuracy gate).
+    * ``graph``: torch graph mode: ``auto`` (frozen on CPU, eager on CUDA), ``eager``, ``frozen``, ``compiled``.
+    * ``provider``: onnxruntime execution provider: ``auto`` (follows the device), ``cpu``, ``cuda``, ``tensorrt``.
+    * ``threads``: CPU threads of the backend (None: the runtime's default). The backend applies them itself:
+      onnxruntime per session, torch process-wide (``torch.set_num_threads``).
+    * ``cache``: keep exported and quantized ONNX graphs on disk (see :mod:`smat_ros.backends.graph_cache`).
+    """
+
+    precision: str = "fp32"
+    graph: str = "auto"
+    provider: str = "auto"
+    threads: int | None = None
+    cache: bool = True
+
+    def __post_init__(self) -> None:
+        _check_choice("precision", self.precision, PRECISIONS)
+        _check_choice("torch graph mode", self.graph, GRAPHS)
+        _check_choice("execution provider", self.provider, PROVIDERS)
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or self.threads < 1):
+            raise BackendError(f"threads must be a positive integer or None, got {self.threads!r}")
+
+
+def choose_backend(name: str, device: "torch.device", options: BackendOptions) -> str:
+    """The backend ``name`` stands for: ``auto`` -> the fastest exact backend for ``device`` and ``options``.
+
+    ``auto``: a torch graph mode asks for torch, an execution provider for onnxruntime; otherwise onnxruntime on
+    CPU (fp32 and int8; bf16 is torch's) and torch on CUDA (the onnxruntime wheel the package installs has no CUDA
+    provider; TensorRT fp16 is faster but not exact, so it stays opt-in).
+    """
+    _check_choice("backend", name, BACKEND_CHOICES)
+    if name != "auto":
+        return name
+    if options.graph != "auto":
+        return "torch"
+    if options.provider != "auto":
+        return "onnxruntime"
+    if device.type == "cpu" and options.precision in ("fp32", "int8"):
+        return "onnxruntime"
+    return "torch"
