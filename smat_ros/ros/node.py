@@ -548,7 +548,7 @@ class TrackerNode(LifecycleNode):
                 level, message = diagnostics.Level.OK, f"{self._lifecycle}: not taking images"
             tracker = self.tracker
         device = str(tracker.device) if tracker is not None else "none (not configured)"
-        backend = tracker.backend.describe() if tracker is not None else self.params.backend
+        backend = tracker.backend.name if tracker is not None else self.params.backend
         values = [("lifecycle state", self._lifecycle),
                   *diagnostics.key_values(figures, state, backend, device)]
         name = self.get_fully_qualified_name()

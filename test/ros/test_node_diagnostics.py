@@ -71,7 +71,7 @@ def test_published_once_a_second_with_the_nodes_name_and_figures(session):
     assert 0.8 <= statistics.mean(periods) <= 1.25, periods
     assert status.hardware_id == "/smat_tracker" and status.name == "smat_tracker: tracking"
     shown = values(status)
-    assert shown["lifecycle state"] == "active" and shown["backend"] == "torch" and shown["device"] == "cpu"
+    assert shown["lifecycle state"] == "active" and shown["backend"] == "onnxruntime" and shown["device"] == "cpu"
     assert {"input rate (Hz)", "processed rate (Hz)", "frames dropped", "frames rejected", "processing p50 (ms)",
             "processing p95 (ms)", "latency p50 (ms)", "latency p95 (ms)", "seconds since last image",
             "state"} <= set(shown)
