@@ -1,4 +1,6 @@
 """pip install of the ROS-free SMAT library and its command-line tools (ROS users build with colcon instead)."""
+import glob
+
 from setuptools import find_packages, setup
 
 setup(
@@ -10,7 +12,12 @@ setup(
     packages=find_packages(include=["smat_ros", "smat_ros.*"]),
     package_data={"smat_ros": ["py.typed"], "smat_ros.teleop": ["static/*"],
                   "smat_ros.sim": ["assets/*.jpg", "assets/README.md"]},
-    data_files=[("share/smat_ros/weights", ["weights/smat_demo.safetensors", "weights/MODEL_CARD.md"])],
+    data_files=[
+        ("share/smat_ros/weights", ["weights/smat_demo.safetensors", "weights/MODEL_CARD.md"]),
+        # message definitions for smat-replay's output bags (rosbags registers them from the .msg files)
+        ("share/smat_ros/msg", sorted(glob.glob("msg/*.msg"))),
+        ("share/smat_ros/interfaces/vision_msgs/msg", sorted(glob.glob("interfaces/vision_msgs/msg/*.msg"))),
+    ],
     install_requires=[
         "torch==2.13.0",
         "numpy>=1.26",
@@ -22,7 +29,8 @@ setup(
         "onnx>=1.16",
         "onnxruntime>=1.18",
     ],
-    extras_require={"onnx": ["onnx>=1.16", "onnxruntime>=1.18"], "teleop": ["aiohttp>=3.9,<4"]},
+    extras_require={"onnx": ["onnx>=1.16", "onnxruntime>=1.18"], "teleop": ["aiohttp>=3.9,<4"],
+                    "replay": ["rosbags>=0.10,<0.12"]},
     entry_points={
         "console_scripts": [
             "smat-track=smat_ros.cli.track:main",
@@ -30,6 +38,7 @@ setup(
             "smat-eval=smat_ros.cli.eval:main",
             "smat-train=smat_ros.cli.train:main",
             "smat-export=smat_ros.cli.export:main",
+            "smat-replay=smat_ros.cli.replay:main",
         ]
     },
 )

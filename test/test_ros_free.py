@@ -16,6 +16,8 @@ class BlockRos(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, BlockRos())
 import numpy as np
 import smat_ros, smat_ros.checkpoint, smat_ros.crop, smat_ros.video, smat_ros.cli.track, smat_ros.cli.convert
+import smat_ros.images, smat_ros.bag, smat_ros.replay, smat_ros.cli.replay
+smat_ros.bag.typestore()
 from smat_ros import Tracker
 t = Tracker.from_checkpoint(sys.argv[1], device='cpu')
 frame = np.zeros((120, 160, 3), dtype=np.uint8)

@@ -1,0 +1,256 @@
+"""Offline replay: the tracker over the images of a rosbag2 recording, frame by frame in header stamp order, no ROS.
+
+The target box is drawn on the first frame stamped at or after ``start_stamp_ns`` (the first frame when unset);
+earlier frames are not tracked. Outputs: one ``x,y,w,h`` line per tracked frame (the first is the target box, as
+smat-track writes), a rendered video, and a new bag holding every topic of the original plus, for every image,
+``vision_msgs/Detection2DArray`` and ``smat_ros/TrackStatus`` messages with the image's header (the topics the node
+publishes). Track states: TRACKING while the score is at or above ``lost_score_threshold``, else LOST (the node's
+rule); :class:`TrackStates` is the seam where a richer state machine plugs in.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from smat_ros.bag import BagCopy, BagImage, ImageStream, open_bag, storage_of, typestore
+from smat_ros.crop import Box
+from smat_ros.errors import InputError
+from smat_ros.images import COMPRESSED_FORMATS, ENCODINGS, compressed_to_rgb, image_to_rgb
+from smat_ros.tracker import Tracker
+from smat_ros.video import VideoWriter, draw_track, format_box
+
+log = logging.getLogger("smat_ros.replay")
+
+IDLE, TRACKING, LOST = 0, 1, 2  # smat_ros/msg/TrackStatus states
+EVENT_NONE, EVENT_STARTED, EVENT_LOST, EVENT_REACQUIRED = 0, 1, 2, 3  # TrackStatus events
+STATE_NAMES = {IDLE: "IDLE", TRACKING: "TRACKING", LOST: "LOST"}
+STATE_COLORS = {TRACKING: (0, 255, 0), LOST: (255, 64, 0), IDLE: (255, 255, 0)}
+LOST_SCORE_THRESHOLD = 0.25  # the node's default lost_score_threshold
+DETECTIONS_TOPIC = "/smat_tracker/detections"
+STATUS_TOPIC = "/smat_tracker/status"
+DEFAULT_FPS = 30.0  # rendered video rate when the stamps do not tell one
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayOptions:
+    """What to replay and where the results go."""
+
+    bag: Path
+    image_topic: str
+    init_box: Box
+    start_stamp_ns: int | None = None
+    boxes_out: Path | None = None
+    video_out: Path | None = None
+    output_bag: Path | None = None
+    lost_score_threshold: float = LOST_SCORE_THRESHOLD
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameResult:
+    """The tracker's answer on one image: box and score (None before the start and on rejected images)."""
+
+    stamp_ns: int
+    box: Box | None
+    score: float | None
+    state: int
+    event: int
+    seconds_since_seen: float
+    processing_ms: float
+
+
+@dataclasses.dataclass
+class ReplaySummary:
+    """Counts and speed of one replay."""
+
+    frames: int = 0  # images in the topic
+    tracked: int = 0  # frames tracked after the start frame
+    skipped: int = 0  # frames before the start stamp
+    rejected: int = 0  # images that could not be decoded
+    track_seconds: float = 0.0  # time spent in the tracker's track steps
+    boxes: list[Box] = dataclasses.field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        """Tracked frames per second of tracker time."""
+        return self.tracked / self.track_seconds if self.track_seconds > 0 else float("nan")
+
+
+class TrackStates:
+    """TRACKING at or above the lost threshold, else LOST; seconds since the target was last seen (stamps)."""
+
+    def __init__(self, lost_score_threshold: float) -> None:
+        self.threshold = lost_score_threshold
+        self.state = IDLE
+        self._seen_ns = 0
+
+    def start(self, stamp_ns: int) -> int:
+        """A target was set on the frame stamped ``stamp_ns``; the event."""
+        self.state, self._seen_ns = TRACKING, stamp_ns
+        return EVENT_STARTED
+
+    def update(self, score: float, stamp_ns: int) -> int:
+        """Apply one frame's score; the event."""
+        previous = self.state
+        self.state = TRACKING if score >= self.threshold else LOST
+        if self.state == TRACKING:
+            self._seen_ns = stamp_ns
+        if previous != self.state:
+            return EVENT_REACQUIRED if self.state == TRACKING else EVENT_LOST
+        return EVENT_NONE
+
+    def seconds_since_seen(self, stamp_ns: int) -> float:
+        """Stamp seconds since the target was last TRACKING (0 while IDLE)."""
+        return 0.0 if self.state == IDLE else (stamp_ns - self._seen_ns) / 1e9
+
+
+def decode(image: BagImage) -> np.ndarray:
+    """The RGB frame of a bag image; InputError when it cannot be decoded."""
+    if image.msgtype.endswith("CompressedImage"):
+        return compressed_to_rgb(image.msg)
+    return image_to_rgb(image.msg)
+
+
+def check_encoding(image: BagImage) -> None:
+    """InputError naming the supported ones when the image's encoding (or compressed format) is unknown."""
+    if image.msgtype.endswith("CompressedImage"):
+        if not any(name in image.msg.format.lower() for name in COMPRESSED_FORMATS):
+            raise InputError(f"unknown compressed image format {image.msg.format!r} on the image topic: "
+                             "use jpeg or png")
+    elif image.msg.encoding not in ENCODINGS:
+        raise InputError(f"unknown image encoding {image.msg.encoding!r} on the image topic: use one of "
+                         + ", ".join(ENCODINGS))
+
+
+def track_frames(images: Iterator[BagImage], tracker: Tracker, options: ReplayOptions,
+                 summary: ReplaySummary) -> Iterator[tuple[BagImage, np.ndarray | None, FrameResult]]:
+    """Initialize on the start frame and track every later frame; (image, frame, result) for every image."""
+    states = TrackStates(options.lost_score_threshold)
+    start_ns = options.start_stamp_ns
+    for image in images:
+        summary.frames += 1
+        check_encoding(image)
+        if states.state == IDLE and start_ns is not None and image.stamp_ns < start_ns:
+            summary.skipped += 1
+            yield image, None, FrameResult(image.stamp_ns, None, None, IDLE, EVENT_NONE, 0.0, 0.0)
+            continue
+        try:
+            frame = decode(image)
+        except InputError as exc:
+            summary.rejected += 1
+            log.warning("image stamped %d ns skipped: %s", image.stamp_ns, exc)
+            yield image, None, FrameResult(image.stamp_ns, None, None, states.state, EVENT_NONE,
+                                           states.seconds_since_seen(image.stamp_ns), 0.0)
+            continue
+        start = time.perf_counter()
+        if states.state == IDLE:
+            tracker.initialize(frame, options.init_box)
+            box, score, event = tuple(float(v) for v in options.init_box), 1.0, states.start(image.stamp_ns)
+            elapsed = 0.0
+        else:
+            result = tracker.track(frame)
+            elapsed = time.perf_counter() - start
+            box, score, event = result.box, result.score, states.update(result.score, image.stamp_ns)
+            summary.tracked += 1
+            summary.track_seconds += elapsed
+        summary.boxes.append(box)
+        yield image, frame, FrameResult(image.stamp_ns, box, score, states.state, event,
+                                        states.seconds_since_seen(image.stamp_ns), elapsed * 1e3)
+
+
+def median_fps(stamps_ns: Sequence[int]) -> float:
+    """The frame rate the stamps show (median spacing), DEFAULT_FPS when they do not show one."""
+    gaps = np.diff(np.asarray(stamps_ns, dtype=np.int64))
+    gaps = gaps[gaps > 0]
+    return float(1e9 / np.median(gaps)) if len(gaps) else DEFAULT_FPS
+
+
+class MessageBuilder:
+    """Detection2DArray and TrackStatus messages (rosbags types) for the output bag."""
+
+    def __init__(self, store: Any) -> None:
+        self.types = store.types
+        self.track_id = uuid.uuid4().hex
+
+    def _new(self, name: str, **fields: Any) -> Any:
+        """A message of type ``name`` (e.g. 'vision_msgs/msg/Point2D')."""
+        return self.types[name](**fields)
+
+    def detections(self, header: Any, result: FrameResult) -> Any:
+        """The Detection2DArray of one frame: the box while TRACKING, else none."""
+        if result.box is None or result.state != TRACKING:
+            return self._new("vision_msgs/msg/Detection2DArray", header=header, detections=[])
+        x, y, w, h = result.box
+        point = self._new("geometry_msgs/msg/Point", x=0.0, y=0.0, z=0.0)
+        orientation = self._new("geometry_msgs/msg/Quaternion", x=0.0, y=0.0, z=0.0, w=1.0)
+        pose = self._new("geometry_msgs/msg/PoseWithCovariance",
+                         pose=self._new("geometry_msgs/msg/Pose", position=point, orientation=orientation),
+                         covariance=np.zeros(36, dtype=np.float64))
+        hypothesis = self._new("vision_msgs/msg/ObjectHypothesisWithPose", pose=pose, hypothesis=self._new(
+            "vision_msgs/msg/ObjectHypothesis", class_id="target", score=float(result.score)))
+        center = self._new("vision_msgs/msg/Pose2D", theta=0.0,
+                           position=self._new("vision_msgs/msg/Point2D", x=float(x + 0.5 * w), y=float(y + 0.5 * h)))
+        bbox = self._new("vision_msgs/msg/BoundingBox2D", center=center, size_x=float(w), size_y=float(h))
+        detection = self._new("vision_msgs/msg/Detection2D", header=header, results=[hypothesis], bbox=bbox,
+                              id=self.track_id)
+        return self._new("vision_msgs/msg/Detection2DArray", header=header, detections=[detection])
+
+    def status(self, header: Any, result: FrameResult, summary: ReplaySummary) -> Any:
+        """The TrackStatus of one frame (counters as of this frame)."""
+        return self._new(
+            "smat_ros/msg/TrackStatus", header=header, state=result.state, event=result.event,
+            track_id=self.track_id if result.state != IDLE else "", score=float(result.score or 0.0),
+            seconds_since_seen=float(result.seconds_since_seen), seconds_since_image=0.0,
+            frames_received=summary.frames, frames_processed=len(summary.boxes), frames_dropped=0,
+            frames_rejected=summary.rejected, frames_replayed=0, debug_images=0, clock_resets=0,
+            processing_ms=float(result.processing_ms), latency_ms=float(result.processing_ms), last_error="")
+
+
+def replay(options: ReplayOptions, tracker: Tracker, progress: bool = True) -> ReplaySummary:
+    """Track through the bag's image topic and write the requested outputs; the summary."""
+    store = typestore()
+    reader = open_bag(options.bag)
+    try:
+        stream = ImageStream(reader, options.image_topic, store)
+        if options.start_stamp_ns is not None and stream.stamps_ns[-1] < options.start_stamp_ns:
+            raise InputError(f"no image on {options.image_topic!r} is stamped at or after the start stamp "
+                             f"{options.start_stamp_ns} ns (the last is {stream.stamps_ns[-1]} ns)")
+        copy = None
+        if options.output_bag is not None:
+            copy = BagCopy(reader, options.output_bag, storage_of(options.bag), store)
+        writer = None
+        summary = ReplaySummary()
+        try:
+            if copy is not None:
+                for conn, log_time, raw in reader.messages():
+                    copy.copy(conn, log_time, raw)
+            builder = MessageBuilder(store)
+            frames = track_frames(iter(stream), tracker, options, summary)
+            for image, frame, result in tqdm(frames, total=len(stream), unit="frame", desc="replay",
+                                             disable=not progress):
+                if copy is not None:
+                    copy.add(DETECTIONS_TOPIC, builder.detections(image.msg.header, result), image.log_time_ns)
+                    copy.add(STATUS_TOPIC, builder.status(image.msg.header, result, summary), image.log_time_ns)
+                if options.video_out is not None and frame is not None:
+                    if writer is None:
+                        writer = VideoWriter(options.video_out, median_fps(stream.stamps_ns),
+                                             (frame.shape[1], frame.shape[0]))
+                    writer.write(draw_track(frame, result.box if result.state == TRACKING else None, result.score,
+                                            label=STATE_NAMES[result.state], color=STATE_COLORS[result.state]))
+        finally:
+            if writer is not None:
+                writer.close()
+            if copy is not None:
+                copy.close()
+    finally:
+        reader.close()
+    if options.boxes_out is not None:
+        options.boxes_out.parent.mkdir(parents=True, exist_ok=True)
+        options.boxes_out.write_text("".join(format_box(box) + "\n" for box in summary.boxes))
+    return summary
