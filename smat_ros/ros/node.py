@@ -46,7 +46,7 @@ from smat_ros.msg import TrackStatus
 from smat_ros.ros import diagnostics
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
-from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor
+from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor, is_dynamic
 from smat_ros.srv import SetTarget
 from smat_ros.video import draw_track
 from smat_ros.weights import find_demo_weights
@@ -258,7 +258,8 @@ class TrackerNode(LifecycleNode):
         values = {}
         for name in FIELDS:
             try:
-                values[name] = self.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name)).value
+                declared = self.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name, managed=True))
+                values[name] = declared.value
             except ParameterException as exc:
                 raise StartupError(f"parameter {name!r}: {exc}") from None
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -266,9 +267,13 @@ class TrackerNode(LifecycleNode):
         return NodeParameters(**values)
 
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
-        """Reject a parameter change with the reason when any value is invalid."""
+        """Reject a parameter change with the reason when any value is invalid, or when the parameter is applied at
+        configure and the node is not unconfigured."""
         for param in params:
             reason = check(param.name, param.value)
+            if reason is None and not is_dynamic(param.name) and self._lifecycle != "unconfigured":
+                reason = (f"parameter {param.name!r} is read-only while the node is {self._lifecycle}: it is applied "
+                          "at configure (deactivate and clean up the node first)")
             if reason is not None:
                 self.get_logger().warning(f"rejected parameter change: {reason}")
                 return SetParametersResult(successful=False, reason=reason)

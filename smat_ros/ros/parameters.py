@@ -69,16 +69,21 @@ def _fields(defaults: Any) -> dict[str, dataclasses.Field]:
     return FIELDS if defaults is DEFAULTS else {field.name: field for field in dataclasses.fields(defaults)}
 
 
-def descriptor(name: str, defaults: Any = DEFAULTS) -> ParameterDescriptor:
+def descriptor(name: str, defaults: Any = DEFAULTS, managed: bool = False) -> ParameterDescriptor:
     """The ROS ParameterDescriptor (type, description, range, read-only) of parameter ``name``.
 
     ``defaults`` is an instance of a parameters dataclass built with these fields (default: the tracker node's).
+    ``managed``: a lifecycle node applies the non-dynamic parameters at configure, so they are not read-only (the
+    node refuses changes to them unless it is unconfigured).
     """
     field = _fields(defaults)[name]
     kind = type(getattr(defaults, name))
     meta = field.metadata
     text = meta["description"] + (f" (one of: {', '.join(meta['choices'])})" if meta["choices"] else "")
-    result = ParameterDescriptor(name=name, type=_ROS_TYPES[kind], description=text, read_only=not meta["dynamic"])
+    if managed and not meta["dynamic"]:
+        text += " [applied at configure: change it while the node is unconfigured]"
+    result = ParameterDescriptor(name=name, type=_ROS_TYPES[kind], description=text,
+                                 read_only=not (meta["dynamic"] or managed))
     low, high = meta["range"]
     if low is not None and kind is float:
         result.floating_point_range = [FloatingPointRange(from_value=float(low), to_value=float(high), step=0.0)]

@@ -114,3 +114,23 @@ def test_bad_checkpoint_fails_configure_with_the_reason_and_the_process_stays_up
     lines = [line for line in (tmp_path / "node.log").read_text().splitlines() if "configure failed" in line]
     assert len(lines) == 2 and all(f"cannot load the tracker from {bad}" in line for line in lines), lines
     assert "Traceback" not in (tmp_path / "node.log").read_text()
+
+
+def test_a_manager_fixes_the_checkpoint_while_unconfigured_and_configures_again(ros, checkpoint_path, frames,
+                                                                                tmp_path):
+    params = {"checkpoint": str(tmp_path / "missing.pth.tar"), "autostart": False, "threads": 1,
+              "image_qos": "reliable"}
+    process, driver = ros.launch_node(params, tmp_path, active=False)
+    try:
+        assert not driver.transition("configure")
+        result = driver.set_parameter("checkpoint", str(checkpoint_path))
+        assert result.successful, result.reason
+        assert driver.transition("configure") and driver.transition("activate")
+        driver.wait_ready(process)
+        assert driver.step(frames[0], ros.stamp_of(0)).detections == []
+        refused = driver.set_parameter("checkpoint", str(tmp_path / "other.pth.tar"))
+        assert not refused.successful and "read-only while the node is active" in refused.reason
+    finally:
+        driver.close()
+        ros.stop(process)
+    assert f"with {checkpoint_path}" in (tmp_path / "node.log").read_text()

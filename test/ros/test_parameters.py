@@ -57,3 +57,11 @@ def test_descriptors_carry_type_range_and_read_only():
     assert "sensor_data" in descriptor("image_qos").description
     assert {name for name in FIELDS if is_dynamic(name)} == {"lost_score_threshold", "frame_buffer_s",
                                                              "publish_debug_image", "image_timeout_s"}
+
+
+def test_managed_descriptors_leave_configure_time_parameters_writable_and_say_when_they_apply():
+    checkpoint = descriptor("checkpoint", managed=True)
+    assert not checkpoint.read_only and "applied at configure" in checkpoint.description
+    threshold = descriptor("lost_score_threshold", managed=True)
+    assert not threshold.read_only and "applied at configure" not in threshold.description
+    assert descriptor("queue_depth", managed=True).integer_range[0].from_value == 1
