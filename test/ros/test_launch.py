@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+import cv2
 import pytest
 import yaml
 
@@ -47,13 +48,14 @@ def cli_env(ros, domain_id: int) -> dict[str, str]:
 class Launch:
     """A running `ros2 launch smat_ros tracker.launch.py ARGS` (its own process group) and the ros2 CLI beside it."""
 
-    def __init__(self, ros, ros2: str, args: list[str], workdir: Path) -> None:
+    def __init__(self, ros, ros2: str, args: list[str], workdir: Path, launch_file: str = LAUNCH_FILE,
+                 domain_id: int | None = None) -> None:
         self.ros, self.ros2 = ros, ros2
-        self.domain_id = ros.next_domain_id()
+        self.domain_id = ros.next_domain_id() if domain_id is None else domain_id
         self.env = cli_env(ros, self.domain_id)
         self.log_path = workdir / "launch.log"
         self._log = open(self.log_path, "w")
-        self.process = subprocess.Popen([ros2, "launch", "smat_ros", LAUNCH_FILE, *args], cwd=workdir, env=self.env,
+        self.process = subprocess.Popen([ros2, "launch", "smat_ros", launch_file, *args], cwd=workdir, env=self.env,
                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def log(self) -> str:
@@ -90,11 +92,11 @@ class Launch:
 
 @pytest.fixture
 def launcher(ros, ros2, tmp_path):
-    """launch(args) -> a started Launch; every launch is stopped at the end of the test."""
+    """launch(args, **options) -> a started Launch; every launch is stopped at the end of the test."""
     started: list[Launch] = []
 
-    def launch(args: list[str]) -> Launch:
-        started.append(Launch(ros, ros2, args, tmp_path))
+    def launch(args: list[str], **options) -> Launch:
+        started.append(Launch(ros, ros2, args, tmp_path, **options))
         return started[-1]
 
     yield launch
@@ -214,3 +216,21 @@ def test_a_bad_checkpoint_fails_configure_and_the_launched_node_stays_up(launche
     assert f"configure failed: checkpoint not found: {missing}" in launched.log()
     assert "Transitioning failed" in launched.cli("lifecycle", "set", "--no-daemon", node, "configure")
     assert launched.lifecycle_state(node) == "unconfigured" and launched.process.poll() is None
+
+
+def test_video_tracker_pipeline_plays_a_folder_into_the_tracker(ros, launcher, tmp_path, checkpoint_path, frames):
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    for index in range(4):
+        cv2.imwrite(str(folder / f"{index:04d}.png"), cv2.cvtColor(frames[index], cv2.COLOR_RGB2BGR))
+    params = params_file(tmp_path, threads=1, image_qos="reliable")
+    domain_id = ros.next_domain_id()
+    driver = ros.Driver(domain_id, node_name="/robot2/smat_tracker", image_topic="/robot2/cam/image")
+    try:
+        launched = launcher([*common_args(checkpoint_path), f"source:={folder}", "loop:=true", "sync:=true",
+                             "namespace:=robot2", "image:=cam/image", f"params_file:={params}"],
+                            launch_file="video_tracker.launch.py", domain_id=domain_id)
+        assert driver.spin_until(lambda: len(driver.detections) >= 6, 180.0), launched.log()
+    finally:
+        driver.close()
+    assert "playing" in launched.log() and "images from /robot2/cam/image" in launched.log()
