@@ -33,6 +33,15 @@ LOG = logging.getLogger(__name__)
 TOKEN_COOKIE = "smat_teleop_token"
 STATIC_FILES = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
 STATS_PERIOD_S = 0.5
+MAX_IN_FLIGHT = 8  # requests of one page waiting for the tracker; more are refused, not queued
+
+
+def _security_headers(request: web.Request) -> dict[str, str]:
+    """Headers that keep other sites from framing the page or the page from talking to other hosts."""
+    host = request.host
+    return {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": f"default-src 'self'; connect-src 'self' ws://{host} wss://{host}; "
+                                       f"frame-ancestors 'none'"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +83,7 @@ class Client:
         self.wake = asyncio.Event()
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.in_flight = 0  # requests waiting for the tracker
 
     def offer_frame(self, frame: EncodedFrame) -> None:
         """Make ``frame`` the next one to send (an unsent older one is dropped)."""
@@ -228,7 +238,7 @@ class TeleopServer:
     async def _page(self, request: web.Request) -> web.Response:
         """The page; with a token it also sets the cookie its script, style and WebSocket use."""
         response = web.Response(text=_static_text("index.html"), content_type="text/html",
-                                headers={"Cache-Control": "no-store"})
+                                headers=_security_headers(request))
         if self.config.token:
             response.set_cookie(TOKEN_COOKIE, self.config.token, httponly=True, samesite="Strict")
         return response
@@ -239,7 +249,7 @@ class TeleopServer:
         if name not in STATIC_FILES:
             raise web.HTTPNotFound(text=f"no static file {name!r}")
         return web.Response(text=_static_text(name), content_type=STATIC_FILES[name],
-                            headers={"Cache-Control": "no-store"})
+                            headers=_security_headers(request))
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         """One page's WebSocket: frames and events out, requests in."""
@@ -276,7 +286,16 @@ class TeleopServer:
             LOG.warning("refused a request: %s", exc)
             client.reply(json.dumps({"type": "error", "message": str(exc)}))
             return
-        reply = await self._forward(request)
+        if client.in_flight >= MAX_IN_FLIGHT:
+            self.requests_refused += 1
+            client.reply(json.dumps({"type": "error", "message": f"{MAX_IN_FLIGHT} requests are already waiting for "
+                                                                 f"the tracker: wait for their answers"}))
+            return
+        client.in_flight += 1
+        try:
+            reply = await self._forward(request)
+        finally:
+            client.in_flight -= 1
         client.reply(json.dumps({"type": "reply", "op": _op(request), "id": request.request_id,
                                  **dataclasses.asdict(reply)}))
 

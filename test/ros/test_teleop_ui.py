@@ -25,7 +25,9 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -221,6 +223,33 @@ def test_clear_button_and_escape_go_idle(rig, browser, ros):
     wait_for(lambda: driver.statuses[-1].state == ros.TrackStatus.IDLE, what="the tracker IDLE after Esc")
 
 
+def test_a_finger_drag_on_a_phone_sized_screen_starts_a_track(rig, browser, ros):
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(rig["url"])
+        wait_for(lambda: teleop(browser, "teleop.framesShown") >= 3, what="frames on the small page")
+        rect = teleop(browser, "(() => { const r = document.getElementById('video').getBoundingClientRect(); "
+                               "return {left: r.left, top: r.top, width: r.width}; })()")
+        assert rect["width"] <= 390  # scaled to the screen
+        left, top, scale = rect["left"], rect["top"], rect["width"] / 768
+        x, y, w, h = 470.0, 230.0, 50.0, 80.0
+        finger = ActionBuilder(browser, mouse=PointerInput(interaction.POINTER_TOUCH, "finger"))
+        finger.pointer_action.move_to_location(round(left + x * scale), round(top + y * scale)).pointer_down()
+        finger.pointer_action.move_to_location(round(left + (x + w / 2) * scale), round(top + (y + h / 2) * scale))
+        finger.pointer_action.move_to_location(round(left + (x + w) * scale), round(top + (y + h) * scale))
+        finger.pointer_action.pointer_up()
+        finger.perform()
+        reply = wait_for(lambda: teleop(browser, "teleop.lastReply"), what="the answer to a finger drag")
+        assert reply["success"], reply
+        box = teleop(browser, "teleop.lastRequest.box")
+        assert max(abs(a - b) for a, b in zip(box, (x, y, w, h))) <= 1.0 / scale + 1e-6  # one CSS pixel
+        wait_for(lambda: page_state(browser) == "TRACKING", what="TRACKING after a finger drag")
+        browser.find_element(By.ID, "clear").click()
+        wait_for(lambda: page_state(browser) == "IDLE", what="IDLE after Clear on the small page")
+    finally:
+        browser.set_window_size(1000, 800)
+
+
 def send_over_the_page(browser, request: str) -> dict:
     """Send a raw text over the page's WebSocket; the answer (reply or error) that follows."""
     before = teleop(browser, "teleop.lastReply")
@@ -252,7 +281,8 @@ def test_malformed_and_refused_requests_get_clear_errors(rig, browser):
 
 
 def test_with_a_token_requests_without_it_are_refused(rig, browser, ros):
-    ui, url, _ = start_ui(ros, rig["domain_id"], rig["workdir"], "-p", "token:=open-sesame", "-p", "video:=debug")
+    ui, url, _ = start_ui(ros, rig["domain_id"], rig["workdir"], "-p", "token:=open-sesame", "-p", "video:=debug",
+                          "-p", "max_width:=384")
     try:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url, timeout=30)
@@ -266,6 +296,8 @@ def test_with_a_token_requests_without_it_are_refused(rig, browser, ros):
         browser.get(url + "?token=open-sesame")  # the debug video: the tracker renders it for this subscriber
         wait_for(lambda: teleop(browser, "window.teleop.framesShown") >= 3, what="debug frames with the token")
         assert teleop(browser, "teleop.stats && teleop.stats.video_topic") == "/smat_tracker/debug_image"
+        sizes = teleop(browser, "[teleop.frame.width, teleop.frame.bitmap.width]")
+        assert sizes == [768, 384]  # a smaller JPEG, boxes still in the camera's pixels
         opened = browser.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "const ws = new WebSocket('ws://' + location.host + '/ws?token=wrong');"

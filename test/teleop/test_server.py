@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from smat_ros.teleop.protocol import EncodedFrame, SetTarget, Stamp, split_packet
-from smat_ros.teleop.server import Reply, ServerConfig, TeleopServer
+from smat_ros.teleop.server import MAX_IN_FLIGHT, Reply, ServerConfig, TeleopServer
 
 
 class RecordingLink:
@@ -159,4 +159,43 @@ def test_a_slow_page_gets_the_newest_frame_and_the_others_are_counted_as_dropped
                 server._on_frame(EncodedFrame(Stamp(index, 0), "cam", 4, 4, b"j", index))
             header, _ = await receive_until(ws, lambda v: isinstance(v, tuple))
             assert header["sec"] == 5 and client.frames_dropped == 4 and client.frames_sent == 1
+    serve(test)
+
+
+def test_requests_beyond_the_in_flight_limit_are_refused_not_queued():
+    class SlowLink(RecordingLink):
+        def __init__(self) -> None:
+            super().__init__()
+            self.release = asyncio.Event()
+
+        async def clear(self) -> Reply:
+            await self.release.wait()
+            return await super().clear()
+
+    async def main():
+        link = SlowLink()
+        server = TeleopServer(link, ServerConfig("127.0.0.1", 0))
+        base = (await server.start()).rstrip("/")
+        try:
+            async with aiohttp.ClientSession() as session, session.ws_connect(base + "/ws") as ws:
+                for index in range(MAX_IN_FLIGHT + 2):
+                    await ws.send_str(json.dumps({"op": "clear", "id": index}))
+                for _ in range(2):
+                    error = await receive_until(ws, lambda v: isinstance(v, dict) and v.get("type") == "error")
+                    assert "already waiting for the tracker" in error["message"]
+                link.release.set()
+                ids = set()
+                for _ in range(MAX_IN_FLIGHT):
+                    ids.add((await receive_until(ws, lambda v: isinstance(v, dict) and v.get("type") == "reply"))["id"])
+                assert len(ids) == MAX_IN_FLIGHT and len(link.requests) == MAX_IN_FLIGHT
+        finally:
+            await server.stop()
+    asyncio.run(main())
+
+
+def test_the_page_may_not_be_framed_by_other_sites():
+    async def test(server, link, base, session):
+        async with session.get(base + "/") as response:
+            assert response.headers["X-Frame-Options"] == "DENY"
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     serve(test)
