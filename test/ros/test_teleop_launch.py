@@ -88,19 +88,21 @@ def test_launch_starts_tracker_and_ui_in_a_namespace_and_a_target_set_through_th
 
         driver = ros.Driver(domain_id, node_name="/robot1/smat_tracker", image_topic="/cam/color")
         driver.wait_ready(launched)
-        driver.step(frames[0], ros.stamp_of(0))
-        while "status" not in (state := api(url, "api/state", "t0ken")):
+        index = 0
+        driver.step(frames[0], ros.stamp_of(index))
+        while "status" not in (state := api(url, "api/state", "t0ken")):  # until the UI has the tracker's status
             assert time.monotonic() < deadline, state
-            driver.step(frames[0], ros.stamp_of(0))
+            index += 1
+            driver.step(frames[0], ros.stamp_of(index))  # the person stands still; new stamps
             time.sleep(0.2)
         assert state["stats"]["video_topic"] == "/cam/color"
-        stamp = ros.stamp_of(0)
+        stamp = ros.stamp_of(index)
         answer = api(url, "api/set_target", "t0ken",
                      {"stamp": {"sec": stamp // 10**9, "nanosec": stamp % 10**9}, "box": list(ros.init_box)})
         assert answer["success"] and str(stamp) in answer["message"], answer
-        detections = driver.step(frames[1], ros.stamp_of(1))
+        detections = driver.step(frames[1], ros.stamp_of(index + 1))
         assert [d.id for d in detections.detections] == [answer["track_id"]]
-        assert driver.status_for(ros.stamp_of(1)).state == ros.TrackStatus.TRACKING
+        assert driver.status_for(ros.stamp_of(index + 1)).state == ros.TrackStatus.TRACKING
     finally:
         if driver is not None:
             driver.close()
