@@ -212,13 +212,18 @@ class TeleopUi(Node):
         """The service's response, or a failed Reply saying why there is none."""
         if not client.service_is_ready():
             return Reply(False, f"the tracker's {client.srv_name} service is not available: is the tracker "
-                                f"running (parameter tracker={self.params.tracker!r})?")
+                                f"running and active (parameter tracker={self.params.tracker!r})?")
         loop = asyncio.get_running_loop()
         answer: asyncio.Future = loop.create_future()
 
         def settle(done: Future) -> None:
-            """Hand the ROS future's result to the asyncio future (in the loop)."""
-            if not answer.done():
+            """Hand the ROS future's result (or failure) to the asyncio future (in the loop)."""
+            if answer.done():
+                return
+            failure = None if done.cancelled() else done.exception()
+            if done.cancelled() or failure is not None or done.result() is None:
+                answer.set_result(Reply(False, f"the call to {client.srv_name} failed: {failure or 'cancelled'}"))
+            else:
                 answer.set_result(done.result())
 
         ros_future = client.call_async(request)

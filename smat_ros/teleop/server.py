@@ -300,10 +300,14 @@ class TeleopServer:
                                  **dataclasses.asdict(reply)}))
 
     async def _forward(self, request: Request) -> Reply:
-        """The tracker's answer to a parsed request."""
-        if isinstance(request, SetTarget):
-            return await self.link.set_target(request)
-        return await self.link.clear()
+        """The tracker's answer to a parsed request (a failed Reply if asking it failed)."""
+        try:
+            if isinstance(request, SetTarget):
+                return await self.link.set_target(request)
+            return await self.link.clear()
+        except Exception as exc:  # noqa: BLE001 - any failure of the link becomes an answer, the server stays up
+            LOG.exception("%s failed", _op(request))
+            return Reply(False, f"{_op(request)} failed in the UI: {type(exc).__name__}: {exc}")
 
     async def _api(self, request: web.Request, op: str) -> web.Response:
         """Shared HTTP handler: parse the JSON body as ``op``, forward, answer 200 or 400."""

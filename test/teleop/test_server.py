@@ -199,3 +199,24 @@ def test_the_page_may_not_be_framed_by_other_sites():
             assert response.headers["X-Frame-Options"] == "DENY"
             assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     serve(test)
+
+
+def test_a_failing_link_becomes_a_failed_answer_and_the_server_stays_up():
+    class BrokenLink(RecordingLink):
+        async def set_target(self, request: SetTarget) -> Reply:
+            raise RuntimeError("context is shut down")
+
+    async def main():
+        server = TeleopServer(BrokenLink(), ServerConfig("127.0.0.1", 0))
+        base = (await server.start()).rstrip("/")
+        try:
+            async with aiohttp.ClientSession() as session:
+                body = {"stamp": {"sec": 1, "nanosec": 0}, "box": [1, 2, 3, 4]}
+                async with session.post(base + "/api/set_target", json=body) as response:
+                    answer = await response.json()
+                assert not answer["success"] and "RuntimeError: context is shut down" in answer["message"]
+                async with session.post(base + "/api/clear") as response:
+                    assert (await response.json())["success"]
+        finally:
+            await server.stop()
+    asyncio.run(main())
