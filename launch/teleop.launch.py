@@ -8,12 +8,13 @@ overriding the params file when given. Open the URL the UI prints (http://127.0.
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription, OpaqueFunction
 from launch.conditions import IfCondition
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
+
+from launch import LaunchDescription
 
 UI_OVERRIDES = {"host": str, "port": int, "token": str, "video": str}
 

@@ -30,13 +30,13 @@ from PIL import Image as PILImage
 from rclpy.context import Context
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
-from sensor_msgs.msg import Image
-from std_msgs.msg import Header
 from rclpy.time import Time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
 
 from smat_ros.ros.conversions import rgb_to_image
 from smat_ros.video import list_images, read_image
@@ -61,6 +61,7 @@ class Camera:
         self._thread.start()
 
     def _run(self) -> None:
+        """Publish until closed."""
         order = list(range(len(self.frames))) + list(range(len(self.frames) - 2, 0, -1))
         step, next_time = 0, time.monotonic()
         while not self._stop.is_set():
@@ -73,6 +74,7 @@ class Camera:
             self._stop.wait(max(0.0, next_time - time.monotonic()))
 
     def close(self) -> None:
+        """Stop publishing."""
         self._stop.set()
         self._thread.join()
 
@@ -147,6 +149,7 @@ def measure(browser, camera: Camera, url: str, seconds: float) -> dict:
 
 
 def main() -> int:
+    """Start everything, draw the target from the page, measure each rate, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rates", type=float, nargs="+", default=[10.0, 30.0], help="camera rates in Hz")
     parser.add_argument("--seconds", type=float, default=15.0, help="measurement time per rate")
@@ -201,7 +204,7 @@ def main() -> int:
         for rate in args.rates:
             camera.rate_hz = rate
             time.sleep(3.0)
-            rows.append((rate, measure(browser, camera, url, args.seconds)))
+            rows.append(measure(browser, camera, url, args.seconds))
     finally:
         browser.quit()
         camera.close()
@@ -219,7 +222,7 @@ def main() -> int:
           "send drops | decode drops | page delay ms (median) | tracker fps | state |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     names = {0: "IDLE", 1: "TRACKING", 2: "LOST"}
-    for rate, row in rows:
+    for row in rows:
         print(f"| {row['camera']:.1f} | {row['received']:.1f} | {row['decoded']:.1f} | {row['shown']:.1f} | "
               f"{row['encoder_dropped']} | {row['client_dropped']} | {row['page_skipped']} | {row['delay_ms']:.0f} | "
               f"{row['tracker']:.1f} | {names.get(row['state'], '?')} |")

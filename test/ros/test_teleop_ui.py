@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
-from vision_msgs.msg import Detection2DArray
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -30,6 +29,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from vision_msgs.msg import Detection2DArray
 
 from smat_ros.ros.conversions import bbox_to_box
 
@@ -179,15 +179,15 @@ def test_a_drag_over_the_person_tracks_from_the_frame_on_screen(rig, browser, ro
     assert reply["track_id"][:8] in browser.find_element(By.ID, "track").text
     request = teleop(browser, "teleop.lastRequest")
     assert request["stamp"] == held
-    assert max(abs(a - b) for a, b in zip(request["box"], dragged)) < 1e-6
+    assert max(abs(a - b) for a, b in zip(request["box"], dragged, strict=True)) < 1e-6
 
     first = wait_for(lambda: next((d for d in list(rig["detections"])
                                    if d.detections and d.detections[0].id == reply["track_id"]), None),
                      what="the track's first detections")
     assert Time.from_msg(first.header.stamp).nanoseconds == held_ns  # named the frame that was on screen
     box = bbox_to_box(first.detections[0].bbox)
-    assert max(abs(a - b) for a, b in zip(box, dragged)) <= BOX_TOLERANCE_PX, (box, dragged)
-    assert max(abs(a - b) for a, b in zip(box, ros.init_box)) <= BOX_TOLERANCE_PX, (box, ros.init_box)
+    assert max(abs(a - b) for a, b in zip(box, dragged, strict=True)) <= BOX_TOLERANCE_PX, (box, dragged)
+    assert max(abs(a - b) for a, b in zip(box, ros.init_box, strict=True)) <= BOX_TOLERANCE_PX, (box, ros.init_box)
 
     for index in range(1, 12):  # the person walks on
         camera.index = index
@@ -242,7 +242,7 @@ def test_a_finger_drag_on_a_phone_sized_screen_starts_a_track(rig, browser, ros)
         reply = wait_for(lambda: teleop(browser, "teleop.lastReply"), what="the answer to a finger drag")
         assert reply["success"], reply
         box = teleop(browser, "teleop.lastRequest.box")
-        assert max(abs(a - b) for a, b in zip(box, (x, y, w, h))) <= 1.0 / scale + 1e-6  # one CSS pixel
+        assert max(abs(a - b) for a, b in zip(box, (x, y, w, h), strict=True)) <= 1.0 / scale + 1e-6  # one CSS pixel
         wait_for(lambda: page_state(browser) == "TRACKING", what="TRACKING after a finger drag")
         browser.find_element(By.ID, "clear").click()
         wait_for(lambda: page_state(browser) == "IDLE", what="IDLE after Clear on the small page")

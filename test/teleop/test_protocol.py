@@ -6,7 +6,15 @@ import json
 import pytest
 
 from smat_ros.teleop.protocol import (
-    MAX_REQUEST_BYTES, Clear, EncodedFrame, RequestError, SetTarget, Stamp, parse_request, split_packet)
+    MAX_REQUEST_BYTES,
+    Clear,
+    EncodedFrame,
+    RequestError,
+    SetTarget,
+    Stamp,
+    parse_request,
+    split_packet,
+)
 
 
 def test_frame_packet_round_trip_keeps_a_nanosecond_stamp():
