@@ -268,6 +268,7 @@ canvas.addEventListener("pointerdown", (event) => {
   event.preventDefault();
   canvas.setPointerCapture(event.pointerId);
   teleop.frozen = teleop.frame;  // hold the frame on screen: the box is drawn on it and names its stamp
+  teleop.heldAt = performance.now();
   const [x, y] = toFrame(event, teleop.frozen);
   teleop.drag = {x0: x, y0: y, x1: x, y1: y};
   draw();
@@ -277,6 +278,8 @@ canvas.addEventListener("pointermove", (event) => {
   if (!teleop.drag) return;
   event.preventDefault();
   [teleop.drag.x1, teleop.drag.y1] = toFrame(event, teleop.frozen);
+  const held = (performance.now() - teleop.heldAt) / 1000;
+  if (held > 0.5) showAnswer(true, "video held " + held.toFixed(1) + " s: release within the tracker's frame_buffer_s");
   draw();
 });
 
