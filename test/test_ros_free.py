@@ -17,6 +17,7 @@ sys.meta_path.insert(0, BlockRos())
 import numpy as np
 import smat_ros, smat_ros.checkpoint, smat_ros.crop, smat_ros.video, smat_ros.cli.track, smat_ros.cli.convert
 import smat_ros.images, smat_ros.bag, smat_ros.replay, smat_ros.cli.replay
+import smat_ros.teleop.server, smat_ros.teleop.frames
 smat_ros.bag.typestore()
 from smat_ros import Tracker
 t = Tracker.from_checkpoint(sys.argv[1], device='cpu')
