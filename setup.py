@@ -1,4 +1,9 @@
-"""pip install of the ROS-free SMAT library and its command-line tools (ROS users build with colcon instead)."""
+"""pip install of the ROS-free SMAT library and its command-line tools (ROS users build with colcon instead).
+
+The core install runs the tracker (torch or onnxruntime) and every command's --help; extras add what training
+(``smat_ros[train]``: matplotlib for the loss curve, tensorboard for scalars) and evaluation reports
+(``smat_ros[eval]``: matplotlib for the plots) need. torch is a range here; requirements.txt pins the tested build.
+"""
 import glob
 
 from setuptools import find_packages, setup
@@ -19,18 +24,22 @@ setup(
         ("share/smat_ros/interfaces/vision_msgs/msg", sorted(glob.glob("interfaces/vision_msgs/msg/*.msg"))),
     ],
     install_requires=[
-        "torch==2.13.0",
+        "torch>=2.5,<3",  # 2.5: torch.onnx.export(dynamo=...); the tested pin is in requirements.txt
         "numpy>=1.26",
         "opencv-python-headless>=4.8",
         "safetensors>=0.4",
         "pyyaml>=6.0",
         "tqdm>=4.60",
-        "matplotlib>=3.7",
         "onnx>=1.16",
         "onnxruntime>=1.18",
     ],
-    extras_require={"onnx": ["onnx>=1.16", "onnxruntime>=1.18"], "teleop": ["aiohttp>=3.9,<4"],
-                    "replay": ["rosbags>=0.10,<0.12"]},
+    extras_require={
+        "train": ["matplotlib>=3.7", "tensorboard>=2.14"],
+        "eval": ["matplotlib>=3.7"],
+        "onnx": [],  # onnx and onnxruntime are core dependencies now; the extra stays for existing install commands
+        "teleop": ["aiohttp>=3.9,<4"],
+        "replay": ["rosbags>=0.10,<0.12"],
+    },
     entry_points={
         "console_scripts": [
             "smat-track=smat_ros.cli.track:main",

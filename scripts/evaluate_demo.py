@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from smat_ros import Tracker
 from smat_ros.eval.metrics import got10k_scores, iou
-from smat_ros.train.datasets import Got10kDataset
+from smat_ros.train.datasets import open_dataset
 from smat_ros.video import draw_track, parse_box, read_image
 
 
@@ -34,7 +34,7 @@ def track_sequence(tracker: Tracker, frames: list[np.ndarray], init_box: tuple[f
 
 def synthetic_ao(tracker: Tracker, root: Path, limit: int) -> dict[str, float | None]:
     """GOT-10k AO / SR over frames 2..N with a visible target, pooled over the first ``limit`` sequences."""
-    data = Got10kDataset(root)
+    data = open_dataset("got10k", root)
     ious = []
     for seq_id in tqdm(range(min(limit, len(data))), desc="held-out synthetic"):
         info = data.sequence_info(seq_id)

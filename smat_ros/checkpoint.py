@@ -295,6 +295,11 @@ def check_and_load(model: torch.nn.Module, state_dict: Mapping[str, torch.Tensor
     model.load_state_dict(dict(state_dict), strict=True)
 
 
+def load_weights(model: torch.nn.Module, path: str | Path) -> None:
+    """Load the weights file at ``path`` (any supported format) strictly into ``model``."""
+    check_and_load(model, load_state_dict(path), str(path))
+
+
 def save_safetensors(state_dict: Mapping[str, torch.Tensor], path: str | Path, metadata: dict[str, str] | None = None) -> None:
     """Write a state_dict (our names) as safetensors."""
     tensors = {key: value.detach().contiguous().cpu() for key, value in state_dict.items()}

@@ -7,16 +7,15 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import yaml
 
+from smat_ros.errors import ConfigError
+
 T = TypeVar("T")
-
-
-class ConfigError(ValueError):
-    """A configuration value or key is invalid."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,13 +39,24 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrackerConfig:
-    """Tracker geometry: context factors and crop sizes as in the reference test settings."""
+    """Tracker geometry: context factors and crop sizes as in the reference test settings.
+
+    The crop sizes are the network's input sizes: they must equal the model's (:func:`check_crop_sizes`).
+    """
 
     template_factor: float = 2.0
     template_size: int = 128
     search_factor: float = 4.0
     search_size: int = 256
     clip_margin: int = 10
+
+
+def check_crop_sizes(tracker: TrackerConfig, model: ModelConfig) -> None:
+    """Raise ConfigError unless the tracker crops at the sizes the network takes."""
+    for name in ("template_size", "search_size"):
+        crop, network = getattr(tracker, name), getattr(model, name)
+        if crop != network:
+            raise ConfigError(f"TrackerConfig.{name}={crop} does not match the network's ModelConfig.{name}={network}")
 
 
 def _check_type(cls_name: str, key: str, value: Any, hint: Any) -> Any:

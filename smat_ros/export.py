@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from smat_ros.errors import SmatError
+from smat_ros.errors import ExportError
 from smat_ros.model import SMAT
 from smat_ros.model.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT, TemplateBranch, TrackingBranch
 from smat_ros.model.folding import fold_batchnorm
@@ -59,13 +59,13 @@ def _export(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], input_nam
 
 
 def check_onnx(model: bytes, name: str) -> None:
-    """Run onnx's full checker on ``model``; SmatError naming the graph if it fails."""
+    """Run onnx's full checker on ``model``; ExportError naming the graph if it fails."""
     import onnx
 
     try:
         onnx.checker.check_model(onnx.load_from_string(model), full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
-        raise SmatError(f"exported {name} graph failed the ONNX checker: {exc}") from None
+        raise ExportError(f"exported {name} graph failed the ONNX checker: {exc}") from None
 
 
 @torch.no_grad()
@@ -89,7 +89,7 @@ def write_graphs(graphs: OnnxGraphs, output_dir: str | Path) -> tuple[Path, Path
     """Write ``template.onnx`` and ``tracking.onnx`` into ``output_dir`` (created if needed); returns their paths."""
     output_dir = Path(output_dir)
     if output_dir.exists() and not output_dir.is_dir():
-        raise SmatError(f"output {output_dir} exists and is not a directory")
+        raise ExportError(f"output {output_dir} exists and is not a directory")
     output_dir.mkdir(parents=True, exist_ok=True)
     template_path, tracking_path = output_dir / TEMPLATE_FILE, output_dir / TRACKING_FILE
     template_path.write_bytes(graphs.template)
@@ -99,10 +99,10 @@ def write_graphs(graphs: OnnxGraphs, output_dir: str | Path) -> tuple[Path, Path
 
 
 def read_graphs(directory: str | Path) -> OnnxGraphs:
-    """Read ``template.onnx`` and ``tracking.onnx`` written by :func:`write_graphs` (SmatError naming a missing file)."""
+    """Read ``template.onnx`` and ``tracking.onnx`` written by :func:`write_graphs` (ExportError naming a missing file)."""
     directory = Path(directory)
     paths = [directory / TEMPLATE_FILE, directory / TRACKING_FILE]
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
-        raise SmatError(f"ONNX graphs not found: {', '.join(missing)} (write them with `smat-export onnx`)")
+        raise ExportError(f"ONNX graphs not found: {', '.join(missing)} (write them with `smat-export onnx`)")
     return OnnxGraphs(template=paths[0].read_bytes(), tracking=paths[1].read_bytes())

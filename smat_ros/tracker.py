@@ -15,10 +15,11 @@ import numpy as np
 import torch
 
 from smat_ros.backends import Backend, BackendError, BackendOptions, create_backend
-from smat_ros.checkpoint import check_and_load, load_state_dict
-from smat_ros.config import ModelConfig, TrackerConfig
+from smat_ros.checkpoint import load_weights
+from smat_ros.config import ModelConfig, TrackerConfig, check_crop_sizes
 from smat_ros.crop import Box, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
-from smat_ros.errors import NotInitializedError, SmatError
+from smat_ros.device import resolve_device
+from smat_ros.errors import NetworkOutputError, NotInitializedError
 from smat_ros.model import SMAT, decode_boxes
 
 log = logging.getLogger(__name__)
@@ -30,24 +31,6 @@ class TrackResult:
 
     box: Box
     score: float
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``auto`` -> CUDA when available else CPU; ``cpu``, ``cuda`` and ``cuda:N`` are checked to exist."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"unknown device {device!r}: use 'auto', 'cpu', 'cuda' or 'cuda:N'") from None
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r} requested but CUDA is not available on this machine")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ValueError(f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
-    elif resolved.type != "cpu":
-        raise ValueError(f"unsupported device {device!r}: use 'auto', 'cpu', 'cuda' or 'cuda:N'")
-    return resolved
 
 
 LEGACY_OPTIONS = ("precision", "graph", "provider", "threads")
@@ -95,6 +78,7 @@ class Tracker:
         half: bool | None = None,
         **legacy: Any,
     ) -> None:
+        check_crop_sizes(config, model.config)
         options = legacy_options(options, half, legacy)
         self.device = resolve_device(device)
         self.config = config
@@ -125,7 +109,7 @@ class Tracker:
     ) -> "Tracker":
         """Tracker with weights from an official .pth.tar, a state_dict file or safetensors."""
         model = SMAT(model_config)
-        check_and_load(model, load_state_dict(path), str(path))
+        load_weights(model, path)
         log.info("loaded SMAT weights from %s", path)
         return cls(model, config, device=device, backend=backend, options=legacy_options(options, half, legacy))
 
@@ -165,6 +149,6 @@ class Tracker:
         score = float(maps.score_map.flatten()[index[0]])
         predicted = map_box_back(box_in_crop, self._box, size, resize_factor)
         if not all(np.isfinite(predicted)):
-            raise SmatError("the network produced a non-finite box (corrupt weights?); target kept")
+            raise NetworkOutputError("the network produced a non-finite box (corrupt weights?); target kept")
         self._box = clip_box(predicted, frame.shape[0], frame.shape[1], margin=self.config.clip_margin)
         return TrackResult(box=self._box, score=score)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from smat_ros.errors import CheckpointError
 
 DEMO_WEIGHTS_NAME = "smat_demo.safetensors"
 
@@ -25,3 +28,14 @@ def find_demo_weights(candidates: list[Path] | None = None) -> Path | None:
         if path.is_file():
             return path
     return None
+
+
+def demo_weights(reason: str, warn: Callable[[str], object]) -> Path:
+    """The installed demo weights, after ``warn("<reason>: using the demo weights ...")`` says what they are;
+    CheckpointError starting with ``reason`` when they are not installed."""
+    path = find_demo_weights()
+    if path is None:
+        raise CheckpointError(f"{reason} and the demo weights are not installed")
+    warn(f"{reason}: using the demo weights {path} (a small network trained offline, not the paper's tracker; "
+         "see weights/MODEL_CARD.md)")
+    return path

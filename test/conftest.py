@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from smat_ros.checkpoint import load_weights
+from smat_ros.model import SMAT
 from smat_ros.video import read_image
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -22,6 +24,14 @@ torch.set_num_threads(2)
 def checkpoint_path() -> Path:
     """The reference-format fixture checkpoint."""
     return CHECKPOINT
+
+
+@pytest.fixture(scope="session")
+def fixture_model(checkpoint_path: Path) -> SMAT:
+    """SMAT with the fixture weights, eval mode, CPU float32 (shared: tests must not change it)."""
+    model = SMAT()
+    load_weights(model, checkpoint_path)
+    return model.eval()
 
 
 @pytest.fixture(scope="session")

@@ -63,8 +63,8 @@ def test_code_in_a_checkpoint_never_runs(tmp_path: Path, checkpoint_path: Path) 
 
     evil_net = tmp_path / "evil_net.pth"
     torch.save({"net": RunsCommand(f"touch {marker}")}, evil_net)
-    with pytest.raises(CheckpointError):
-        load_state_dict(evil_net)
+    with pytest.raises(CheckpointError, match=r"evil_net.pth: state_dict entries that are not tensors: \['net'\]"):
+        load_state_dict(evil_net)  # the payload became an inert placeholder, refused as a non-tensor
     assert not marker.exists()
 
 

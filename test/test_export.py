@@ -9,9 +9,8 @@ import onnxruntime
 import pytest
 import torch
 
-from smat_ros.checkpoint import check_and_load, load_state_dict
 from smat_ros.cli.export import main as export_main
-from smat_ros.errors import SmatError
+from smat_ros.errors import ExportError
 from smat_ros.export import OnnxGraphs, check_onnx, export_graphs, read_graphs, write_graphs
 from smat_ros.model import SMAT
 
@@ -20,17 +19,9 @@ MAPS = ("score_map", "size_map", "offset_map")
 
 
 @pytest.fixture(scope="module")
-def model(checkpoint_path: Path) -> SMAT:
-    """The fixture network in eval mode."""
-    net = SMAT()
-    check_and_load(net, load_state_dict(checkpoint_path), str(checkpoint_path))
-    return net.eval()
-
-
-@pytest.fixture(scope="module")
-def graphs(model: SMAT) -> OnnxGraphs:
+def graphs(fixture_model: SMAT) -> OnnxGraphs:
     """Both branches exported once for the module."""
-    return export_graphs(model)
+    return export_graphs(fixture_model)
 
 
 def shapes(model_bytes: bytes) -> dict[str, list[int | str]]:
@@ -53,14 +44,14 @@ def test_graphs_have_static_named_shapes(graphs: OnnxGraphs) -> None:
     }
 
 
-def test_onnxruntime_matches_torch_and_reference(graphs: OnnxGraphs, model: SMAT, reference_io: dict) -> None:
+def test_onnxruntime_matches_torch_and_reference(graphs: OnnxGraphs, fixture_model: SMAT, reference_io: dict) -> None:
     template, search = reference_io["template_image"], reference_io["search_image"]
     session = {name: onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"]) for name, data in vars(graphs).items()}
     (features,) = session["template"].run(None, {"template": template})
     ort_maps = dict(zip(MAPS, session["tracking"].run(None, {"template_features": features, "search": search})))
     with torch.inference_mode():
-        torch_features = model.template_features(torch.from_numpy(template))
-        torch_maps = model.track(torch_features, torch.from_numpy(search))
+        torch_features = fixture_model.template_features(torch.from_numpy(template))
+        torch_maps = fixture_model.track(torch_features, torch.from_numpy(search))
     assert float(np.abs(features - torch_features.numpy()).max()) <= TOLERANCE
     for key in MAPS:
         assert float(np.abs(ort_maps[key] - torch_maps[key].numpy()).max()) <= TOLERANCE, key
@@ -70,7 +61,7 @@ def test_onnxruntime_matches_torch_and_reference(graphs: OnnxGraphs, model: SMAT
 def test_checker_rejects_a_broken_graph(graphs: OnnxGraphs) -> None:
     broken = onnx.load_from_string(graphs.template)
     broken.graph.node[0].input[0] = "no_such_tensor"
-    with pytest.raises(SmatError, match="template graph failed the ONNX checker"):
+    with pytest.raises(ExportError, match="template graph failed the ONNX checker"):
         check_onnx(broken.SerializeToString(), "template")
 
 
@@ -79,10 +70,10 @@ def test_write_and_read_round_trip(graphs: OnnxGraphs, tmp_path: Path) -> None:
     assert (template_path.name, tracking_path.name) == ("template.onnx", "tracking.onnx")
     assert read_graphs(tmp_path / "out") == graphs
     tracking_path.unlink()
-    with pytest.raises(SmatError, match="tracking.onnx"):
+    with pytest.raises(ExportError, match="tracking.onnx"):
         read_graphs(tmp_path / "out")
     (tmp_path / "file").write_text("x")
-    with pytest.raises(SmatError, match="not a directory"):
+    with pytest.raises(ExportError, match="not a directory"):
         write_graphs(graphs, tmp_path / "file")
 
 

@@ -21,13 +21,17 @@ def test_image_folder_yields_rgb_frames_in_name_order(tmp_path: Path) -> None:
 
 
 def test_video_round_trip(tmp_path: Path) -> None:
+    """Frames written come back in order with their pixels (within the codec's loss), RGB channels not swapped."""
     path = tmp_path / "clip.avi"
-    with VideoWriter(path, 10.0, (32, 24)) as writer:
-        for value in (0, 120, 250):
-            writer.write(draw_track(np.full((24, 32, 3), value, dtype=np.uint8), (4, 4, 8, 8), 0.5, "x"))
-    source = FrameSource(path)
-    frames = list(source)
-    assert len(frames) == 3 and frames[0].shape == (24, 32, 3)
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]  # RGB: red, green, blue
+    written = [np.full((48, 64, 3), colour, dtype=np.uint8) for colour in colours]
+    with VideoWriter(path, 10.0, (64, 48)) as writer:
+        for frame in written:
+            writer.write(frame)
+    frames = list(FrameSource(path))
+    assert len(frames) == 3 and frames[0].shape == (48, 64, 3)
+    for frame, colour in zip(frames, colours):
+        assert np.abs(frame.reshape(-1, 3).mean(axis=0) - colour).max() < 12, (frame[0, 0], colour)
 
 
 def test_bad_inputs(tmp_path: Path) -> None:

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smat_ros import Tracker
+import pytest
+
+from smat_ros import Tracker, weights
 from smat_ros.backends import BackendOptions
+from smat_ros.errors import CheckpointError
 from smat_ros.weights import DEMO_WEIGHTS_NAME, demo_weights_candidates, find_demo_weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,3 +30,16 @@ def test_ament_prefixes_come_first(tmp_path: Path, monkeypatch) -> None:
 
 def test_none_when_nothing_is_installed(tmp_path: Path) -> None:
     assert find_demo_weights([tmp_path / "a" / DEMO_WEIGHTS_NAME, tmp_path / "b" / DEMO_WEIGHTS_NAME]) is None
+
+
+def test_demo_weights_say_what_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one fallback of the node and smat-track: a warning naming the file, or a CheckpointError."""
+    warnings: list[str] = []
+    path = weights.demo_weights("no --checkpoint given", warnings.append)
+    assert path == find_demo_weights()
+    assert warnings == [f"no --checkpoint given: using the demo weights {path} (a small network trained offline, "
+                        "not the paper's tracker; see weights/MODEL_CARD.md)"]
+    monkeypatch.setattr(weights, "find_demo_weights", lambda: None)
+    with pytest.raises(CheckpointError, match="^no --checkpoint given and the demo weights are not installed$"):
+        weights.demo_weights("no --checkpoint given", warnings.append)
+    assert len(warnings) == 1

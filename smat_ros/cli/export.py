@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from smat_ros.checkpoint import check_and_load, load_state_dict
+from smat_ros.checkpoint import load_weights
 from smat_ros.cli.common import add_logging_argument, run_cli
 from smat_ros.export import OnnxGraphs, export_graphs, write_graphs
 from smat_ros.model import SMAT
@@ -58,7 +58,7 @@ def export_onnx(args: argparse.Namespace) -> int:
     steps = tqdm(total=3 if args.no_verify else 4, unit="step", desc="smat-export onnx")
     with steps:
         model = SMAT()
-        check_and_load(model, load_state_dict(args.checkpoint), str(args.checkpoint))
+        load_weights(model, args.checkpoint)
         model.eval()
         steps.update()
         graphs = export_graphs(model)

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from smat_ros.cli.common import add_logging_argument, run_cli
-from smat_ros.cli.track import demo_checkpoint
 from smat_ros.tracker import Tracker
 from smat_ros.video import parse_box
+from smat_ros.weights import demo_weights
 
 try:
     from smat_ros.replay import DETECTIONS_TOPIC, STATUS_TOPIC, ReplayOptions, replay
@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     options = ReplayOptions(bag=args.bag, image_topic=args.image_topic, init_box=parse_box(args.init),
                             start_stamp_ns=args.start_stamp, boxes_out=args.boxes_out, video_out=args.video_out,
                             output_bag=args.output_bag)
-    tracker = Tracker.from_checkpoint(args.checkpoint or demo_checkpoint(), device="auto")
+    tracker = Tracker.from_checkpoint(args.checkpoint or demo_weights("no --checkpoint given", log.warning),
+                                      device="auto")
     summary = replay(options, tracker)
     log.info("%d images: %d tracked at %.1f fps (device %s), %d before the start, %d rejected", summary.frames,
              summary.tracked, summary.fps, tracker.device, summary.skipped, summary.rejected)

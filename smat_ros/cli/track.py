@@ -9,11 +9,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from smat_ros.backends import BACKEND_CHOICES, GRAPHS, PRECISIONS, PROVIDERS, BackendOptions
-from smat_ros.cli.common import add_logging_argument, run_cli
-from smat_ros.errors import CheckpointError
+from smat_ros.cli.common import add_logging_argument, positive_int, run_cli
 from smat_ros.tracker import Tracker
 from smat_ros.video import FrameSource, VideoWriter, draw_track, format_box, parse_box
-from smat_ros.weights import find_demo_weights
+from smat_ros.weights import demo_weights
 
 log = logging.getLogger("smat-track")
 
@@ -35,22 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fp32 (default), fp16 (CUDA), bf16 (torch, CPU), int8 (onnxruntime, CPU)")
     parser.add_argument("--graph", default="auto", choices=GRAPHS, help="torch graph mode")
     parser.add_argument("--provider", default="auto", choices=PROVIDERS, help="onnxruntime execution provider")
-    parser.add_argument("--threads", type=int, help="CPU threads of the backend (default: the runtime's)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads of the backend (default: the runtime's)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk ONNX graph cache")
     parser.add_argument("--boxes-out", type=Path, help="write one x,y,w,h line per frame (GOT-10k result format)")
     parser.add_argument("--video-out", type=Path, help="write the frames with box and score drawn (.mp4 or .avi)")
     add_logging_argument(parser)
     return parser
-
-
-def demo_checkpoint() -> Path:
-    """The bundled demo weights (with a warning saying what they are); CheckpointError when not installed."""
-    demo = find_demo_weights()
-    if demo is None:
-        raise CheckpointError("no --checkpoint given and the demo weights are not installed")
-    log.warning("no --checkpoint: using the demo weights %s (trained offline, not the paper's tracker; "
-                "see weights/MODEL_CARD.md)", demo)
-    return demo
 
 
 def track_sequence(args: argparse.Namespace) -> int:
@@ -62,7 +51,7 @@ def track_sequence(args: argparse.Namespace) -> int:
         args.precision = "fp16"
     options = BackendOptions(args.precision, args.graph, args.provider, args.threads, not args.no_cache)
     tracker = Tracker.from_checkpoint(
-        args.checkpoint or demo_checkpoint(), device=args.device, backend=args.backend, options=options
+        args.checkpoint or demo_weights("no --checkpoint given", log.warning), device=args.device, backend=args.backend, options=options
     )
     boxes: list[tuple[float, ...]] = []
     writer: VideoWriter | None = None

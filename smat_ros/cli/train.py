@@ -5,10 +5,10 @@ import argparse
 import logging
 from pathlib import Path
 
-from smat_ros.cli.common import add_logging_argument, run_cli
+from smat_ros.cli.common import add_logging_argument, import_extra, run_cli
 from smat_ros.config import load_yaml
+from smat_ros.errors import DataFileError
 from smat_ros.train.config import TrainConfig
-from smat_ros.train.loop import train
 
 log = logging.getLogger("smat-train")
 
@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     """Load the config, check the data root and train."""
     config = load_yaml(TrainConfig, args.config)
     if not args.data_root.is_dir():
-        raise FileNotFoundError(f"--data-root folder not found: {args.data_root}")
+        raise DataFileError(f"--data-root folder not found: {args.data_root}")
+    train = import_extra("smat_ros.train.loop", "train").train  # torch, matplotlib: not needed for --help
     result = train(config, args.data_root, args.output, device=args.device, resume=args.resume)
     log.info("finished epoch %d (step %d); last checkpoint: %s", result.epoch, result.step, result.last_checkpoint)
     return 0

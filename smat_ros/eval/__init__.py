@@ -1,12 +1,29 @@
-"""Benchmark evaluation: official dataset layouts, runs with resume, official result formats, metrics, reports."""
-from smat_ros.eval.analysis import SequenceScores, TrackerScores, score_sequence, score_tracker
-from smat_ros.eval.datasets import DATASETS, Dataset, Sequence, load_dataset
-from smat_ros.eval.errors import EvalError
-from smat_ros.eval.report import write_report
-from smat_ros.eval.runner import CheckpointTracker, RunSummary, run_sequences, track_sequence
+"""Benchmark evaluation: official dataset layouts, runs with resume, official result formats, metrics, reports.
 
-__all__ = [
-    "DATASETS", "CheckpointTracker", "Dataset", "EvalError", "RunSummary", "Sequence", "SequenceScores",
-    "TrackerScores", "load_dataset", "run_sequences", "score_sequence", "score_tracker", "track_sequence",
-    "write_report",
-]
+The names below are loaded on first use (PEP 562): the report needs matplotlib (``pip install 'smat_ros[eval]'``),
+the runner needs torch, and neither should be paid for by code that only reads a dataset or scores results.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "SequenceScores": "smat_ros.eval.analysis", "TrackerScores": "smat_ros.eval.analysis",
+    "score_sequence": "smat_ros.eval.analysis", "score_tracker": "smat_ros.eval.analysis",
+    "DATASETS": "smat_ros.datasets", "Sequence": "smat_ros.datasets", "load_dataset": "smat_ros.datasets",
+    "EvalError": "smat_ros.eval.errors",
+    "write_report": "smat_ros.eval.report", "CheckpointTracker": "smat_ros.eval.runner",
+    "RunSummary": "smat_ros.eval.runner", "run_sequences": "smat_ros.eval.runner",
+    "track_sequence": "smat_ros.eval.runner",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first access."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,7 @@ from typing import Sequence as Seq
 
 import numpy as np
 
-from smat_ros.eval.datasets import Sequence
+from smat_ros.datasets import Sequence
 from smat_ros.eval.errors import EvalError
 from smat_ros.eval.metrics import (OpeCurves, got10k_ious, got10k_scores, mean_curves, ope_curves, ope_errors,
                                    speed_fps)

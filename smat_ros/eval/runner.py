@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from smat_ros.errors import InputError
-from smat_ros.eval.datasets import Sequence
+from smat_ros.datasets import Sequence
 from smat_ros.eval.errors import EvalError
 from smat_ros.eval.results import is_finished, pack_submission, write_result
 from smat_ros.video import read_image

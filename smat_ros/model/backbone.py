@@ -12,6 +12,7 @@ import math
 import torch
 from torch import nn
 
+from smat_ros.errors import InputError
 from smat_ros.model.attention import AttentionStack, ffn_width, fold_patches, unfold_patches
 from smat_ros.model.layers import ConvBN, InvertedResidual, make_divisible
 
@@ -48,7 +49,7 @@ class MixedAttentionBlock(nn.Module):
         """Side in pixels of the square map that ``tokens`` [B, D, P, N] were unfolded from."""
         side = math.isqrt(tokens.shape[-1]) * self.patch
         if (side // self.patch) ** 2 != tokens.shape[-1]:
-            raise ValueError(f"template tokens do not form a square map: {tuple(tokens.shape)}")
+            raise InputError(f"template tokens do not form a square map: {tuple(tokens.shape)}")
         return side
 
 

@@ -41,7 +41,7 @@ from vision_msgs.msg import BoundingBox2D, Detection2D, Detection2DArray
 from smat_ros import Tracker, TrackResult
 from smat_ros.backends import BackendOptions
 from smat_ros.crop import Box, validate_box
-from smat_ros.errors import InputError, SmatError
+from smat_ros.errors import CheckpointError, InputError, SmatError
 from smat_ros.msg import TrackStatus
 from smat_ros.ros import diagnostics
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
@@ -49,7 +49,7 @@ from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
 from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor, is_dynamic
 from smat_ros.srv import SetTarget
 from smat_ros.video import draw_track
-from smat_ros.weights import find_demo_weights
+from smat_ros.weights import demo_weights
 
 STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
 STATE_COLORS = {TrackStatus.TRACKING: (0, 255, 0), TrackStatus.LOST: (255, 64, 0), TrackStatus.IDLE: (255, 255, 0)}
@@ -290,22 +290,18 @@ class TrackerNode(LifecycleNode):
         """The tracker (the checkpoint's weights, or the demo weights when none is set) and the file it read."""
         checkpoint = self.params.checkpoint
         if not checkpoint:
-            demo = find_demo_weights()
-            if demo is None:
-                raise StartupError("parameter 'checkpoint' is not set and the demo weights are not installed: pass "
-                                   "-p checkpoint:=/path/to/weights (.pth.tar, .pth or .safetensors)")
-            self.get_logger().warning(
-                f"parameter 'checkpoint' is not set: using the demo weights {demo} (a small network trained offline, "
-                "not the paper's tracker; see weights/MODEL_CARD.md); pass -p checkpoint:=MobileViTv2_Track_ep0300.pth.tar "
-                "for the official SMAT weights")
-            checkpoint = str(demo)
+            try:
+                checkpoint = str(demo_weights("parameter 'checkpoint' is not set (pass -p checkpoint:=FILE for the "
+                                              "official SMAT weights)", self.get_logger().warning))
+            except CheckpointError as exc:
+                raise StartupError(str(exc)) from None
         if not Path(checkpoint).is_file():
             raise StartupError(f"checkpoint not found: {checkpoint}")
         try:
             tracker = Tracker.from_checkpoint(checkpoint, device=self.params.device, backend=self.params.backend,
                                               options=self._backend_options())
             return tracker, checkpoint
-        except (SmatError, ValueError, OSError) as exc:
+        except (SmatError, OSError) as exc:
             raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
 
     def _backend_options(self) -> BackendOptions:

@@ -19,11 +19,11 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from smat_ros.checkpoint import check_and_load, load_state_dict
+from smat_ros.checkpoint import load_weights
 from smat_ros.config import to_dict
-from smat_ros.errors import SmatError
+from smat_ros.errors import TrainingError
 from smat_ros.model import SMAT
-from smat_ros.tracker import resolve_device
+from smat_ros.device import resolve_device
 from smat_ros.train.checkpoints import (latest_checkpoint, load_training_checkpoint, restore_rng_state,
                                         save_training_checkpoint)
 from smat_ros.train.config import OptimConfig, TrainConfig
@@ -31,16 +31,13 @@ from smat_ros.train.distributed import DistInfo, init_distributed, mean_across_r
 from smat_ros.train.loader import build_loader, build_pair_sampler
 from smat_ros.train.losses import TrackingLoss
 from smat_ros.train.metrics import MetricsLog
+from smat_ros.train.paths import resolve_path
 from smat_ros.train.pretrained import load_pretrained_backbone
 from smat_ros.train.sampler import PairSampler
 
 log = logging.getLogger(__name__)
 
 VAL_SEED_OFFSET = 1_000_003
-
-
-class TrainingError(SmatError):
-    """Training cannot start or continue (bad output folder, nothing to resume, ...)."""
 
 
 @dataclasses.dataclass
@@ -103,10 +100,10 @@ class Trainer:
         else:
             self._check_fresh_output()
             if config.pretrained_backbone:
-                load_pretrained_backbone(self.model, _resolve(data_root, config.pretrained_backbone))
+                load_pretrained_backbone(self.model, resolve_path(data_root, config.pretrained_backbone))
             if config.init_checkpoint:
-                init_path = _resolve(data_root, config.init_checkpoint)
-                check_and_load(self.model, load_state_dict(init_path), str(init_path))
+                init_path = resolve_path(data_root, config.init_checkpoint)
+                load_weights(self.model, init_path)
         self.model.to(self.device)
         _move_optimizer_state(self.optimizer, self.device)
         self.net: torch.nn.Module = self.model
@@ -243,12 +240,6 @@ def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device
         for key, value in state.items():
             if isinstance(value, torch.Tensor) and key != "step":
                 state[key] = value.to(device)
-
-
-def _resolve(data_root: Path, path: str) -> Path:
-    """``path`` under ``data_root`` unless it is absolute or exists as given."""
-    candidate = Path(path).expanduser()
-    return candidate if candidate.is_absolute() or candidate.exists() else Path(data_root) / candidate
 
 
 def train(config: TrainConfig, data_root: str | Path, output: str | Path, device: str = "auto",

@@ -6,6 +6,7 @@ import dataclasses
 import torch
 import torch.nn.functional as F
 
+from smat_ros.errors import DivergedError
 from smat_ros.train.config import LossConfig
 from smat_ros.train.targets import center_heatmaps
 
@@ -83,7 +84,7 @@ class TrackingLoss:
         """Loss of the network ``outputs`` against ground-truth boxes (B, 4) x,y,w,h normalised to the search."""
         pred_boxes = outputs["pred_boxes"]
         if torch.isnan(pred_boxes).any():
-            raise FloatingPointError("the network predicted NaN boxes; training diverged")
+            raise DivergedError("the network predicted NaN boxes; training diverged")
         num_queries = pred_boxes.shape[1]
         pred = cxcywh_to_xyxy(pred_boxes).reshape(-1, 4).float()  # (B, N, 4) -> (B*N, 4)
         gt = xywh_to_xyxy(search_boxes)[:, None, :].expand(-1, num_queries, -1).reshape(-1, 4)  # (B*N, 4)

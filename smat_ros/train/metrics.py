@@ -1,15 +1,19 @@
-"""Per-epoch training metrics: a CSV file, TensorBoard scalars and a loss-curve PNG (rank 0 only)."""
+"""Per-epoch training metrics: a CSV file, TensorBoard scalars and a loss-curve PNG (rank 0 only).
+
+TensorBoard is optional: without the ``tensorboard`` package the CSV file and the PNG are still written.
+"""
 from __future__ import annotations
 
 import csv
+import logging
 import math
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from torch.utils.tensorboard import SummaryWriter  # noqa: E402
+log = logging.getLogger(__name__)
 
 CSV_NAME = "metrics.csv"
 PNG_NAME = "loss_curve.png"
@@ -25,7 +29,7 @@ class MetricsLog:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.csv_path = self.folder / CSV_NAME
         self.rows = [r for r in self._read_rows() if int(float(r["epoch"])) <= resume_epoch]
-        self.writer = SummaryWriter(str(self.folder / TENSORBOARD_DIR), purge_step=resume_epoch + 1)
+        self.writer = _tensorboard_writer(self.folder / TENSORBOARD_DIR, resume_epoch)
 
     def _read_rows(self) -> list[dict[str, str]]:
         """Rows already in the CSV file."""
@@ -36,6 +40,8 @@ class MetricsLog:
 
     def log_step(self, step: int, values: dict[str, float]) -> None:
         """TensorBoard scalars of one optimisation step (``train_step/<name>``)."""
+        if self.writer is None:
+            return
         for name, value in values.items():
             self.writer.add_scalar(f"train_step/{name}", value, step)
 
@@ -48,27 +54,41 @@ class MetricsLog:
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
             writer.writerows(self.rows)
-        for name, value in values.items():
-            self.writer.add_scalar(f"epoch/{name}", value, epoch)
-        self.writer.flush()
+        if self.writer is not None:
+            for name, value in values.items():
+                self.writer.add_scalar(f"epoch/{name}", value, epoch)
+            self.writer.flush()
         self._plot()
 
     def _plot(self) -> None:
         """Draw train (and validation) loss per epoch to ``logs/loss_curve.png``."""
-        fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+        fig = Figure(figsize=(6, 4), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
         for key, label in (("loss", "train"), ("val_loss", "validation")):
             points = [(int(r["epoch"]), float(r[key])) for r in self.rows if r.get(key) not in (None, "")]
             points = [(e, v) for e, v in points if math.isfinite(v)]
             if points:
-                ax.plot(*zip(*points), marker="o" if len(points) < 30 else None, label=label)
+                ax.plot(*zip(*points, strict=True), marker="o" if len(points) < 30 else None, label=label)
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss (2 GIoU + 5 L1 + focal)")
         ax.grid(alpha=0.3)
         ax.legend()
         fig.tight_layout()
         fig.savefig(self.folder / PNG_NAME)
-        plt.close(fig)
 
     def close(self) -> None:
         """Flush and close TensorBoard."""
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _tensorboard_writer(folder: Path, resume_epoch: int) -> Any:
+    """A TensorBoard SummaryWriter on ``folder``, or None (with a warning) when tensorboard is not installed."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        log.warning("tensorboard is not installed: writing %s and %s only (pip install tensorboard for scalars)",
+                    CSV_NAME, PNG_NAME)
+        return None
+    return SummaryWriter(str(folder), purge_step=resume_epoch + 1)

@@ -1,21 +1,8 @@
-"""Fixtures of the backend tests: the fixture model and the io.npz crops as uint8 images."""
+"""Fixtures of the backend tests: the io.npz crops as uint8 images (the fixture model is in test/conftest.py)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-from smat_ros.checkpoint import check_and_load, load_state_dict
-from smat_ros.model import SMAT
-
-
-@pytest.fixture(scope="session")
-def fixture_model(checkpoint_path: Path) -> SMAT:
-    """SMAT with the fixture weights, eval mode, CPU float32."""
-    model = SMAT()
-    check_and_load(model, load_state_dict(checkpoint_path), str(checkpoint_path))
-    return model.eval()
 
 
 def as_uint8_crop(image: np.ndarray) -> np.ndarray:

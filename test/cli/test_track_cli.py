@@ -87,7 +87,8 @@ def test_convert_cli(tmp_path: Path, checkpoint_path: Path) -> None:
         [sys.executable, "-m", "smat_ros.cli.convert", str(checkpoint_path), str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
-    assert result.returncode == 0, result.stderr and out.stat().st_size > 1_000_000
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 1_000_000
     bad = subprocess.run(
         [sys.executable, "-m", "smat_ros.cli.convert", str(tmp_path / "none"), str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,

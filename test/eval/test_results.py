@@ -10,7 +10,7 @@ from eval_layouts import make_got10k
 
 from smat_ros.errors import DataFileError
 from smat_ros.eval.analysis import score_sequence
-from smat_ros.eval.datasets import load_dataset
+from smat_ros.datasets import load_dataset
 from smat_ros.eval.errors import EvalError
 from smat_ros.eval.results import (box_file, is_finished, pack_submission, read_boxes, read_repetitions, read_times,
                                    time_file, write_result)

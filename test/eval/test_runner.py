@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from eval_layouts import ScriptedFactory, expected_scripted_boxes, make_got10k, make_folder_sequence, moving_boxes
 
-from smat_ros.eval.datasets import load_dataset
+from smat_ros.datasets import load_dataset
 from smat_ros.eval.errors import EvalError
 from smat_ros.eval.results import read_boxes, read_times
 from smat_ros.eval.runner import run_sequences

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
+from smat_ros.datasets import load_dataset
 from smat_ros.errors import DataFileError
-from smat_ros.eval.datasets import load_dataset
 from smat_ros.train.config import DatasetConfig
 from smat_ros.train.datasets import DatasetError, build_dataset
 
@@ -73,7 +73,7 @@ def test_trackingnet(tmp_path: Path) -> None:
     (chunk / "anno").mkdir(parents=True)
     (chunk / "anno" / "vid_a.txt").write_text(box_lines())
     data = build_dataset(DatasetConfig(kind="trackingnet", root="trackingnet"), tmp_path)
-    assert data.sequences == [("TRAIN_0", "vid_a")]
+    assert data.sequences == ["vid_a"] and data.layout.chunk("vid_a").name == "TRAIN_0"
     assert data.sequence_info(0).visible.tolist() == [True, True, False, True]
     assert data.frame(0, 0).shape == (48, 64, 3)
 

@@ -6,6 +6,7 @@ import math
 import pytest
 import torch
 
+from smat_ros.errors import DivergedError
 from smat_ros.train.config import LossConfig
 from smat_ros.train.losses import TrackingLoss, focal_loss, generalized_iou
 from smat_ros.train.targets import center_heatmaps
@@ -62,5 +63,5 @@ def test_tracking_loss_weights_and_terms() -> None:
 def test_nan_boxes_raise() -> None:
     """A diverged network (NaN boxes) stops training with a clear error."""
     outputs = {"pred_boxes": torch.full((1, 1, 4), float("nan")), "score_map": torch.full((1, 1, 16, 16), 0.5)}
-    with pytest.raises(FloatingPointError, match="NaN"):
+    with pytest.raises(DivergedError, match="NaN"):
         TrackingLoss(LossConfig(), 256, 16)(outputs, torch.tensor([[0.1, 0.1, 0.2, 0.2]]))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from smat_ros.train.datasets import Got10kDataset
+from smat_ros.train.datasets import open_dataset
 from smat_ros.train.synthetic import (SyntheticConfig, _new_crosser, _new_walker, object_mask, paste, render_sequence,
                                       tight_box, walker_mask, write_got10k)
 
@@ -15,7 +15,7 @@ def test_written_sequences_read_back(tmp_path: Path) -> None:
     config = SyntheticConfig(sequences=2, frames=12, width=160, height=120, distractors=2)
     write_got10k(tmp_path, config, seed=1)
     write_got10k(tmp_path, config, seed=2, prefix="MORE")
-    data = Got10kDataset(tmp_path)
+    data = open_dataset("got10k", tmp_path)
     assert len(data) == 4 and data.sequences[2] == "MORE_000001"
     for seq_id in range(len(data)):
         info = data.sequence_info(seq_id)

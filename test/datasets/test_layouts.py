@@ -1,4 +1,4 @@
-"""Dataset readers on tiny synthetic copies of each official layout, and their error messages."""
+"""Layout readers on tiny synthetic copies of each official layout, and their error messages."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from eval_layouts import make_folder_sequence, make_got10k, moving_boxes, write_frames, write_rows
 
-from smat_ros.errors import DataFileError
-from smat_ros.eval.datasets import DATASETS, load_dataset
-from smat_ros.eval.errors import EvalError
+from smat_ros.datasets import DATASETS, load_dataset
+from smat_ros.errors import DataFileError, DatasetError
 
 
 def test_got10k_val_reads_boxes_visibility_and_resolution(tmp_path: Path) -> None:
@@ -106,24 +105,24 @@ def test_folder_format_single_and_multi_sequence_roots(tmp_path: Path) -> None:
 
 
 def test_unknown_dataset_name_lists_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(EvalError, match="unknown dataset 'got10'; known datasets: got10k_train"):
+    with pytest.raises(DatasetError, match="unknown dataset 'got10'; known datasets: got10k_train"):
         load_dataset("got10", tmp_path)
     assert set(DATASETS) >= {"got10k_val", "got10k_test", "lasot", "trackingnet", "otb100", "uav123", "nfs", "folder"}
 
 
 def test_wrong_root_is_named(tmp_path: Path) -> None:
-    with pytest.raises(EvalError, match=f"{tmp_path / 'nowhere'}: dataset root"):
+    with pytest.raises(DatasetError, match=f"{tmp_path / 'nowhere'}: dataset root"):
         load_dataset("lasot", tmp_path / "nowhere")
-    with pytest.raises(EvalError, match=r"val/list.txt: not found"):
+    with pytest.raises(DatasetError, match=r"val/list.txt: not found"):
         load_dataset("got10k_val", tmp_path)
-    with pytest.raises(EvalError, match="anno/UAV123: not found"):
+    with pytest.raises(DatasetError, match="anno/UAV123: not found"):
         load_dataset("uav123", tmp_path)
 
 
 def test_missing_groundtruth_is_named(tmp_path: Path) -> None:
     make_got10k(tmp_path, "val", {"a": 3})
     (tmp_path / "val" / "a" / "groundtruth.txt").unlink()
-    with pytest.raises(EvalError, match=r"val/a/groundtruth.txt: ground truth not found"):
+    with pytest.raises(DatasetError, match=r"val/a/groundtruth.txt: ground truth not found"):
         load_dataset("got10k_val", tmp_path).sequences()
 
 
@@ -134,11 +133,56 @@ def test_malformed_groundtruth_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match=r"groundtruth.txt: line 2 is not numeric"):
         load_dataset("folder", tmp_path).load("s")
     gt.write_text("1,2,3,4\n1,2,3,4\n")
-    with pytest.raises(EvalError, match=r"groundtruth.txt: 2 boxes for 3 frames"):
+    with pytest.raises(DatasetError, match=r"groundtruth.txt: 2 boxes for 3 frames"):
         load_dataset("folder", tmp_path).load("s")
 
 
 def test_unknown_sequence_names_are_errors(tmp_path: Path) -> None:
     make_got10k(tmp_path, "val", {"a": 3})
-    with pytest.raises(EvalError, match=r"\['zz'\] are not part of 'got10k_val'"):
+    with pytest.raises(DatasetError, match=r"\['zz'\] are not part of 'got10k_val'"):
         load_dataset("got10k_val", tmp_path).sequences(["a", "zz"])
+
+
+def test_got10k_visibility_needs_cover_and_no_absence(tmp_path: Path) -> None:
+    """The one GOT-10k rule: cover > 0 (toolkit) and absence == 0 (reference training), each where present."""
+    make_got10k(tmp_path, "val", {"a": 4})
+    folder = tmp_path / "val" / "a"
+    (folder / "cover.label").write_text("8\n8\n0\n3\n")
+    (folder / "absence.label").write_text("0\n1\n0\n0\n")  # frame 2 contradicts its cover: not visible
+    layout = load_dataset("got10k_val", tmp_path)
+    assert layout.visible("a", 4).tolist() == [True, False, False, True]
+    (folder / "absence.label").unlink()
+    (folder / "cover.label").unlink()
+    assert layout.load("a").visible is None
+
+
+def test_lasot_label_files_apply_where_present(tmp_path: Path) -> None:
+    folder = tmp_path / "cat" / "cat-1"
+    write_frames(folder / "img", 3, "{:08d}.jpg")
+    write_rows(folder / "groundtruth.txt", moving_boxes(3, 1), fmt="%d")
+    (folder / "out_of_view.txt").write_text("0,1,0\n")
+    assert load_dataset("lasot", tmp_path).load("cat-1").visible.tolist() == [True, False, True]
+
+
+def test_frame_paths_follow_the_official_names_without_listing(tmp_path: Path) -> None:
+    """Training reads frames by the layout's naming rule; it agrees with the listed frames."""
+    make_got10k(tmp_path, "val", {"a": 3})
+    layout = load_dataset("got10k_val", tmp_path)
+    listed = layout.load("a").frames
+    assert [str(layout.frame_path("a", i)) for i in range(3)] == list(listed)
+    make_folder_sequence(tmp_path / "mine" / "s", moving_boxes(3, 0))
+    folder = load_dataset("folder", tmp_path / "mine")
+    assert [str(folder.frame_path("s", i)) for i in range(3)] == list(folder.load("s").frames)
+
+
+def test_names_replace_the_sequence_list(tmp_path: Path) -> None:
+    """A split file's names (TrackingNet: chunk/sequence) replace the layout's own list."""
+    from smat_ros.datasets.trackingnet import TrackingNetLayout
+
+    for chunk, name in (("TRAIN_0", "a"), ("TRAIN_1", "b")):
+        write_frames(tmp_path / chunk / "frames" / name, 3, "{}.jpg", start=0)
+        write_rows(tmp_path / chunk / "anno" / f"{name}.txt", moving_boxes(3, 2))
+    layout = TrackingNetLayout("tn", tmp_path, chunks=("TRAIN_0", "TRAIN_1"), names=["TRAIN_1/b"])
+    assert layout.sequence_names == ["b"] and layout.chunk("b").name == "TRAIN_1"
+    assert len(layout.load("b")) == 3
+    assert TrackingNetLayout("tn", tmp_path, chunks=("TRAIN_0", "TRAIN_1")).sequence_names == ["a", "b"]
