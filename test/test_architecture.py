@@ -54,7 +54,7 @@ def test_imports_point_down(part: str, forbidden: tuple[str, ...]) -> None:
 
 
 def test_library_code_raises_only_its_own_errors() -> None:
-    """No `raise ValueError(...)` and friends outside the node: errors raised on purpose are SmatErrors."""
+    """No `raise ValueError(...)` and friends: errors raised on purpose are SmatErrors (protocol hooks excepted)."""
     builtin_errors = {name for name, value in vars(builtins).items()
                       if isinstance(value, type) and issubclass(value, BaseException)}
     # protocols that name the builtin: json.dumps' `default` hook, a module's PEP 562 __getattr__

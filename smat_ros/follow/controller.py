@@ -28,6 +28,7 @@ import dataclasses
 import enum
 import math
 
+from smat_ros.errors import ConfigError
 MAX_STEP_S = 0.25  # longest time step the acceleration limits grant to one command
 
 
@@ -83,11 +84,11 @@ class ControllerConfig:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if not isinstance(value, bool) and (not math.isfinite(value) or value < 0):
-                raise ValueError(f"ControllerConfig.{field.name} must be a finite number >= 0, got {value!r}")
+                raise ConfigError(f"ControllerConfig.{field.name} must be a finite number >= 0, got {value!r}")
         if self.desired_height <= 0:
-            raise ValueError(f"ControllerConfig.desired_height must be > 0, got {self.desired_height!r}")
+            raise ConfigError(f"ControllerConfig.desired_height must be > 0, got {self.desired_height!r}")
         if self.search_yaw_rate > self.max_yaw_rate:
-            raise ValueError(f"ControllerConfig.search_yaw_rate ({self.search_yaw_rate}) exceeds max_yaw_rate "
+            raise ConfigError(f"ControllerConfig.search_yaw_rate ({self.search_yaw_rate}) exceeds max_yaw_rate "
                              f"({self.max_yaw_rate})")
 
 

@@ -29,6 +29,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
 
+from smat_ros.errors import InputError
 from smat_ros.follow.controller import Command, ControllerConfig, FollowController, Mode, TargetObservation, TrackState
 from smat_ros.msg import FollowTarget
 
@@ -83,11 +84,11 @@ def observation_from(msg: FollowTarget) -> TargetObservation:
         predicted_center_y_norm=msg.predicted_center_y_norm)
     bad = sorted(name for name, value in values.items() if not math.isfinite(value))
     if bad:
-        raise ValueError(f"FollowTarget has non-finite {', '.join(bad)}")
+        raise InputError(f"FollowTarget has non-finite {', '.join(bad)}")
     try:
         state = TrackState(msg.state)
     except ValueError:
-        raise ValueError(f"FollowTarget has an unknown state {msg.state}") from None
+        raise InputError(f"FollowTarget has an unknown state {msg.state}") from None
     return TargetObservation(stamp_s=Time.from_msg(msg.header.stamp).nanoseconds * 1e-9, state=state,
                              has_bearing=msg.has_bearing, **{k: float(v) for k, v in values.items()})
 

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from smat_ros.errors import ConfigError
 
 @dataclasses.dataclass(frozen=True)
 class Intrinsics:
@@ -27,7 +28,7 @@ class Intrinsics:
     def from_fov(cls, width: int, height: int, hfov_rad: float) -> Intrinsics:
         """Square pixels, principal point at the image centre, ``hfov_rad`` across the width."""
         if width <= 0 or height <= 0 or not 0 < hfov_rad < math.pi:
-            raise ValueError(f"need a positive image size and 0 < hfov < pi, got {width}x{height}, {hfov_rad}")
+            raise ConfigError(f"need a positive image size and 0 < hfov < pi, got {width}x{height}, {hfov_rad}")
         focal = (width / 2) / math.tan(hfov_rad / 2)
         return cls(width, height, focal, focal, (width - 1) / 2, (height - 1) / 2)
 

@@ -12,6 +12,7 @@ import dataclasses
 import math
 from typing import Sequence
 
+from smat_ros.errors import InputError
 CENTRAL_BAND = 0.3  # half-width of the central 30 % of the image, in normalized units (the image is 2 wide)
 LOST = 2  # smat_ros/TrackStatus LOST
 
@@ -56,10 +57,10 @@ def lost_episodes(states: Sequence[int]) -> tuple[int, ...]:
 def summarize(true_center_x_norm: Sequence[float], states: Sequence[int], seconds: float) -> FollowSummary:
     """The summary of a run from the true target centre and the tracker's state per frame and its duration."""
     if len(true_center_x_norm) != len(states):
-        raise ValueError(f"{len(true_center_x_norm)} true centres but {len(states)} states")
+        raise InputError(f"{len(true_center_x_norm)} true centres but {len(states)} states")
     frames = len(states)
     if frames == 0:
-        raise ValueError("no frames to summarize")
+        raise InputError("no frames to summarize")
     errors = [error_of(value) for value in true_center_x_norm]
     centred = sum(error <= CENTRAL_BAND for error in errors)
     return FollowSummary(frames, centred / frames, sum(errors) / frames, lost_episodes(states),

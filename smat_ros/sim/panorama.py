@@ -12,16 +12,17 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from smat_ros.errors import ConfigError, InputError
 from smat_ros.sim.camera import CameraPose, Intrinsics
 
 
 def background_plate(frames: Sequence[np.ndarray]) -> np.ndarray:
     """Per-pixel median of same-sized frames (HxWx3 uint8): moving people vanish, the still scene stays."""
     if not frames:
-        raise ValueError("background_plate needs at least one frame")
+        raise InputError("background_plate needs at least one frame")
     shapes = {frame.shape for frame in frames}
     if len(shapes) != 1:
-        raise ValueError(f"background frames differ in size: {sorted(shapes)}")
+        raise InputError(f"background frames differ in size: {sorted(shapes)}")
     return np.median(np.stack(frames), axis=0).astype(np.uint8)  # (N, H, W, 3) -> (H, W, 3)
 
 
@@ -41,7 +42,7 @@ class Panorama:
         """``copies`` (even) copies of ``plate`` around 360 degrees, alternately mirrored; padded by reflection to
         cover ``vertical_fov_rad`` above and below the horizon (the plate's middle row)."""
         if copies < 2 or copies % 2:
-            raise ValueError(f"copies must be an even number >= 2 (the seam joins mirrored copies), got {copies}")
+            raise ConfigError(f"copies must be an even number >= 2 (the seam joins mirrored copies), got {copies}")
         pixels_per_rad = plate.shape[1] * copies / (2 * math.pi)
         tiles = [plate if index % 2 == 0 else plate[:, ::-1] for index in range(copies)]
         image = np.concatenate(tiles, axis=1)  # (H, copies * W, 3)

@@ -15,6 +15,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from smat_ros.errors import ConfigError
 from smat_ros.sim.camera import CameraPose, Intrinsics
 from smat_ros.sim.panorama import Panorama, background_plate
 from smat_ros.train.synthetic import paste, texture_from, tight_box, walker_mask
@@ -79,10 +80,10 @@ class SceneConfig:
     def __post_init__(self) -> None:
         """Reject settings the scene cannot render."""
         if self.fps <= 0 or self.duration_s <= 0 or self.camera_height <= 0:
-            raise ValueError("SceneConfig: fps, duration_s and camera_height must be > 0")
+            raise ConfigError("SceneConfig: fps, duration_s and camera_height must be > 0")
         for walker in (self.target, *self.others):
             if not walker.path or walker.speed < 0 or walker.height <= 0 or walker.width <= 0:
-                raise ValueError(f"SceneConfig: a walker needs waypoints, speed >= 0 and a size > 0: {walker}")
+                raise ConfigError(f"SceneConfig: a walker needs waypoints, speed >= 0 and a size > 0: {walker}")
 
     @property
     def frames(self) -> int:

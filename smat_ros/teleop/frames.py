@@ -14,6 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from smat_ros.errors import InputError
 from smat_ros.teleop.protocol import EncodedFrame, Stamp
 
 LOG = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def encode_jpeg(frame: np.ndarray, quality: int, max_width: int) -> bytes:
         frame = cv2.resize(frame, (max_width, max(1, round(height * max_width / width))), interpolation=cv2.INTER_AREA)
     ok, data = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
-        raise ValueError("JPEG encoding failed")
+        raise InputError("JPEG encoding failed")
     return data.tobytes()
 
 

@@ -13,6 +13,8 @@ import math
 import struct
 from typing import Any
 
+from smat_ros.errors import SmatError
+
 MAX_REQUEST_BYTES = 4096
 MAX_STAMP_SEC = 2**31 - 1  # builtin_interfaces/Time.sec is int32
 NANOSEC_PER_SEC = 1_000_000_000
@@ -20,7 +22,7 @@ MAX_BOX_VALUE = 1e6  # pixels; the tracker refuses boxes outside its image with 
 _HEADER_LENGTH = struct.Struct(">I")
 
 
-class RequestError(ValueError):
+class RequestError(SmatError, ValueError):
     """A request from the page (or any client) that cannot be understood; the message says why."""
 
 
