@@ -21,7 +21,8 @@ def loaded_after(code: str) -> list:
 
 
 @pytest.mark.parametrize("module", ["smat_ros", "smat_ros.video", "smat_ros.ros.parameters", "smat_ros.datasets",
-                                    "smat_ros.eval", "smat_ros.textfile", "smat_ros.errors", "smat_ros.weights"])
+                                    "smat_ros.eval", "smat_ros.textfile", "smat_ros.errors", "smat_ros.weights",
+                                    "smat_ros.backends.options"])
 def test_light_modules_do_not_import_torch(module: str) -> None:
     code = (f"import json, sys, {module}; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'torch')))")

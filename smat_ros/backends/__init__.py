@@ -6,11 +6,10 @@ torch with one warning saying why (for fp32; int8 exists only in onnxruntime, so
 """
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from smat_ros.backends.base import Backend, TrackMaps
 from smat_ros.backends.options import (
     BACKEND_CHOICES,
     BACKENDS,
@@ -21,7 +20,12 @@ from smat_ros.backends.options import (
     BackendOptions,
     choose_backend,
 )
-from smat_ros.model import SMAT
+
+if TYPE_CHECKING:  # torch is imported when a backend is created, so that the option names stay light
+    import torch
+
+    from smat_ros.backends.base import Backend, TrackMaps
+    from smat_ros.model import SMAT
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,15 @@ def create_backend(name: str, model: SMAT, device: torch.device, options: Backen
         reason = f"onnxruntime is not installed ({exc})" if isinstance(exc, ImportError) else str(exc)
         log.warning("backend auto: %s; falling back to the torch backend", reason)
         return _torch(model, device, options)
+
+
+def __getattr__(name: str) -> Any:
+    """``Backend`` and ``TrackMaps`` (they need torch) on first access."""
+    if name in ("Backend", "TrackMaps"):
+        value = getattr(importlib.import_module("smat_ros.backends.base"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
