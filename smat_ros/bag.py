@@ -9,9 +9,10 @@ from __future__ import annotations
 import heapq
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer, WriterError
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
@@ -114,7 +115,7 @@ class ImageStream:
         rank = {position: index for index, position in enumerate(self._order)}
         held: list[tuple[int, int, Any]] = []  # heap of (rank, log time, raw) recorded ahead of their turn
         expected = 0
-        for position, (conn, log_time, raw) in enumerate(self.reader.messages(connections=self.connections)):
+        for position, (_, log_time, raw) in enumerate(self.reader.messages(connections=self.connections)):
             heapq.heappush(held, (rank[position], log_time, raw))
             while held and held[0][0] == expected:
                 _, held_time, held_raw = heapq.heappop(held)

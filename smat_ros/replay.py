@@ -13,8 +13,9 @@ import dataclasses
 import logging
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm

@@ -2,8 +2,9 @@
 
 No rclpy and no node state: the node feeds :class:`Window` as frames arrive and are processed, takes a
 :class:`Figures` once per period and turns it into a diagnostic_msgs/DiagnosticStatus with :func:`assess`,
-:func:`key_values` and :func:`status_message`. Levels: WARN when no image arrived for ``image_timeout_s``, when the processed rate falls under
-half the input rate, or when the target is LOST; ERROR when tracking raised during the window.
+:func:`key_values` and :func:`status_message`. Levels: WARN when no image arrived for ``image_timeout_s``, when
+the processed rate falls under half the input rate, or when the target is LOST; ERROR when tracking raised during
+the window.
 """
 from __future__ import annotations
 
@@ -101,7 +102,8 @@ class Window:
             processed_hz=(counts.processed - self._start_counts.processed) / window_s,
             frames_received=counts.received, frames_processed=counts.processed,
             frames_dropped=counts.dropped, frames_rejected=counts.rejected,
-            processing_p50_ms=percentile(self._processing_ms, 50), processing_p95_ms=percentile(self._processing_ms, 95),
+            processing_p50_ms=percentile(self._processing_ms, 50),
+            processing_p95_ms=percentile(self._processing_ms, 95),
             latency_p50_ms=percentile(self._latency_ms, 50), latency_p95_ms=percentile(self._latency_ms, 95),
             seconds_since_image=None if self._last_image_s is None else now_s - self._last_image_s,
             errors=tuple(self._errors),

@@ -50,8 +50,8 @@ def test_configure_then_activate_makes_it_track_like_the_library(managed, ros, f
     assert driver.set_target(ros.stamp_of(0), ros.init_box).success
     expected = library_boxes(frames, 0, ros.init_box, 3)
     actual = [ros.boxes_of(driver.step(frames[index], ros.stamp_of(index)))[0] for index in (1, 2, 3)]
-    for got, want in zip(actual, expected):
-        assert max(abs(a - b) for a, b in zip(got, want)) <= TOLERANCE_PX, (got, want)
+    for got, want in zip(actual, expected, strict=True):
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= TOLERANCE_PX, (got, want)
 
 
 def test_deactivate_stops_detections_and_counting_and_keeps_the_target(managed, ros, frames, library_boxes):
@@ -73,7 +73,7 @@ def test_deactivate_stops_detections_and_counting_and_keeps_the_target(managed, 
     assert status.frames_received == received + 1  # the frames sent while inactive were never taken
     assert status.state == ros.TrackStatus.TRACKING and len(detections.detections) == 1
     expected = library_boxes([frames[i] for i in (0, 1, 2, 3, 6)], 0, ros.init_box, 4)[-1]
-    assert max(abs(a - b) for a, b in zip(ros.boxes_of(detections)[0], expected)) <= TOLERANCE_PX
+    assert max(abs(a - b) for a, b in zip(ros.boxes_of(detections)[0], expected, strict=True)) <= TOLERANCE_PX
 
 
 def test_cleanup_releases_the_model_and_configure_loads_it_again(managed, ros, frames):

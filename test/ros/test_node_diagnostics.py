@@ -67,7 +67,7 @@ def test_published_once_a_second_with_the_nodes_name_and_figures(session):
     for _ in range(4):
         recorder.next()
     stamps = [stamp for stamp, _ in recorder.received[-5:]]
-    periods = [(b - a) / 1e9 for a, b in zip(stamps, stamps[1:])]
+    periods = [(b - a) / 1e9 for a, b in zip(stamps, stamps[1:], strict=False)]
     assert 0.8 <= statistics.mean(periods) <= 1.25, periods
     assert status.hardware_id == "/smat_tracker" and status.name == "smat_tracker: tracking"
     shown = values(status)
