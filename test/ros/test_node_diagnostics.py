@@ -1,14 +1,19 @@
 """/diagnostics of a running tracker node over DDS: 1 Hz, hardware_id, figures, and the WARN levels (starved of
-images; a LOST threshold above any score); ERROR after a failed configure."""
+images; a LOST threshold above any score); ERROR when tracking raises and after a failed configure."""
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 
 import pytest
+import torch
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
+from safetensors.torch import save_file
+
+from smat_ros.checkpoint import load_state_dict
 
 OK, WARN, ERROR = bytes([0]), bytes([1]), bytes([2])
 
@@ -134,3 +139,26 @@ def test_after_a_failed_configure_it_reports_the_reason_as_an_error(ros, tmp_pat
         ros.stop(process)
     assert "checkpoint not found: /nonexistent/smat.pth.tar" in status.message
     assert values(status)["lifecycle state"] == "unconfigured"
+
+
+def test_tracking_that_raises_is_an_error(ros, checkpoint_path, frames, tmp_path):
+    """Weights that make the network output NaN: every track step raises, /diagnostics says ERROR with the reason."""
+    weights = {name: torch.full_like(tensor, math.nan) if tensor.is_floating_point() else tensor
+               for name, tensor in load_state_dict(checkpoint_path).items()}
+    corrupt = tmp_path / "nan.safetensors"
+    save_file(weights, str(corrupt))
+    params = {"checkpoint": str(corrupt), "threads": 1, "image_qos": "reliable", "image_timeout_s": 30.0}
+    process, driver = ros.launch_node(params, tmp_path)
+    try:
+        recorder = Recorder(driver)
+        driver.step(frames[0], ros.stamp_of(0))
+        assert driver.set_target(ros.stamp_of(0), ros.init_box).success
+        for index in (1, 2):
+            driver.step(frames[index], ros.stamp_of(index))
+        status = driver.status_for(ros.stamp_of(2))
+        assert status.state == ros.TrackStatus.LOST and "tracking failed" in status.last_error
+        error = recorder.wait_for(lambda s: s.level == ERROR)
+    finally:
+        driver.close()
+        ros.stop(process)
+    assert "tracking raised" in error.message and "non-finite" in error.message, error.message
