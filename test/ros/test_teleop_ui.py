@@ -8,6 +8,7 @@ which frame it shows (the person stands still at frame 0 while the box is drawn,
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from vision_msgs.msg import Detection2DArray
 
+from smat_ros.msg import FollowTarget
 from smat_ros.ros.conversions import bbox_to_box
 
 CAMERA_PERIOD_S = 0.1
@@ -333,3 +335,23 @@ def test_a_port_in_use_is_refused_with_one_clear_line(rig, ros):
     assert process.wait(timeout=60) == 1
     log = log_path.read_text()
     assert f"cannot listen on 127.0.0.1:{port}" in log and "Traceback" not in log, log
+
+
+def test_the_follow_me_target_bearing_is_shown(rig, browser, ros):
+    ui, url, _ = start_ui(ros, rig["domain_id"], rig["workdir"], "-p", "tracker:=/fake_tracker")
+    driver = rig["driver"]
+    publisher = driver.node.create_publisher(FollowTarget, "/fake_tracker/target", QoSProfile(depth=10))
+    try:
+        browser.get(url)
+        target = FollowTarget(state=1, visible=True, has_bearing=True, azimuth=math.radians(12.5),
+                              elevation=math.radians(-3.0))
+
+        def shown() -> bool:
+            publisher.publish(target)  # again until the UI's subscription has matched
+            return browser.find_element(By.ID, "bearing").is_displayed()
+
+        wait_for(shown, what="the bearing on the page")
+        assert browser.find_element(By.ID, "bearing").text == "bearing 12.5\u00b0 / -3.0\u00b0"
+    finally:
+        driver.node.destroy_publisher(publisher)
+        ros.stop(ui)
