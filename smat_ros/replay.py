@@ -1,14 +1,16 @@
 """Offline replay: the tracker over the images of a rosbag2 recording, frame by frame in header stamp order, no ROS.
 
-The target box is drawn on the first frame stamped at or after ``start_stamp_ns`` (the first frame when unset);
-earlier frames are not tracked. Outputs: one ``x,y,w,h`` line per tracked frame (the first is the target box, as
-smat-track writes), a rendered video, and a new bag holding every topic of the original plus, for every image,
-``vision_msgs/Detection2DArray`` and ``smat_ros/TrackStatus`` messages with the image's header (the topics the node
-publishes). Track states: TRACKING while the score is at or above ``lost_score_threshold``, else LOST (the node's
-rule); :class:`TrackStates` is the seam where a richer state machine plugs in.
+The target box is drawn on the newest frame stamped at or before ``start_stamp_ns`` (the node's rule for a target's
+stamp; the first frame when unset); earlier frames are not tracked. Outputs: one ``x,y,w,h`` line per tracked frame
+(the first is the target box, as smat-track writes), a rendered video, and a new bag holding every topic of the
+original plus, for every image, ``vision_msgs/Detection2DArray`` and ``smat_ros/TrackStatus`` messages with the
+image's header (the topics the node publishes). Track states: TRACKING while the score is at or above
+``lost_score_threshold``, else LOST (the node's rule); :class:`TrackStates` is the seam where a richer state machine
+plugs in.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import logging
 import time
@@ -129,6 +131,15 @@ def check_encoding(image: BagImage) -> None:
                          + ", ".join(ENCODINGS))
 
 
+def start_frame_stamp(stamps_ns: Sequence[int], options: ReplayOptions) -> int:
+    """The stamp of the newest frame at or before the start stamp; InputError when every frame is newer."""
+    index = bisect.bisect_right(stamps_ns, options.start_stamp_ns) - 1
+    if index < 0:
+        raise InputError(f"the start stamp {options.start_stamp_ns} ns is older than the first image on "
+                         f"{options.image_topic!r} ({stamps_ns[0]} ns)")
+    return stamps_ns[index]
+
+
 def track_frames(images: Iterator[BagImage], tracker: Tracker, options: ReplayOptions,
                  summary: ReplaySummary) -> Iterator[tuple[BagImage, np.ndarray | None, FrameResult]]:
     """Initialize on the start frame and track every later frame; (image, frame, result) for every image."""
@@ -219,9 +230,8 @@ def replay(options: ReplayOptions, tracker: Tracker, progress: bool = True) -> R
     reader = open_bag(options.bag)
     try:
         stream = ImageStream(reader, options.image_topic, store)
-        if options.start_stamp_ns is not None and stream.stamps_ns[-1] < options.start_stamp_ns:
-            raise InputError(f"no image on {options.image_topic!r} is stamped at or after the start stamp "
-                             f"{options.start_stamp_ns} ns (the last is {stream.stamps_ns[-1]} ns)")
+        if options.start_stamp_ns is not None:
+            options = dataclasses.replace(options, start_stamp_ns=start_frame_stamp(stream.stamps_ns, options))
         copy = None
         if options.output_bag is not None:
             copy = BagCopy(reader, options.output_bag, storage_of(options.bag), store)

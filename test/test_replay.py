@@ -157,7 +157,7 @@ def test_replay_equals_smat_track_and_writes_one_detection_per_image(storage, fr
 def test_compressed_images_and_a_start_stamp(frames, checkpoint_path, track_boxes, tmp_path):
     bag = camera_bag(tmp_path / "recording", StoragePlugin.MCAP, frames, compressed=True)
     boxes, out = tmp_path / "boxes.txt", tmp_path / "out"
-    start = stamp_of(2) - 1  # the box is drawn on frame 2: frames 0 and 1 are not tracked
+    start = stamp_of(2) + PERIOD_NS // 2  # between frames 2 and 3: the box is on frame 2, frames 0 and 1 skipped
     result = run("smat_ros.cli.replay", str(bag), "--image-topic", "/camera/image", "--init", INIT,
                  "--checkpoint", str(checkpoint_path), "--start-stamp", str(start), "--boxes-out", str(boxes),
                  "--output-bag", str(out))
@@ -195,9 +195,9 @@ def test_errors_name_the_problem(frames, checkpoint_path, tmp_path):
     nothing = run("smat_ros.cli.replay", str(empty), "--image-topic", "/camera/image", *args)
     assert nothing.returncode == 1 and "is empty (no messages)" in nothing.stderr
 
-    late = run("smat_ros.cli.replay", str(bag), "--image-topic", "/camera/image", "--start-stamp",
-               str(stamp_of(FRAMES)), *args)
-    assert late.returncode == 1 and "no image on '/camera/image' is stamped at or after" in late.stderr
+    early = run("smat_ros.cli.replay", str(bag), "--image-topic", "/camera/image", "--start-stamp",
+                str(stamp_of(0) - 1), *args)
+    assert early.returncode == 1 and "is older than the first image on '/camera/image'" in early.stderr
 
     absent = run("smat_ros.cli.replay", str(tmp_path / "nowhere"), "--image-topic", "/camera/image", *args)
     assert absent.returncode == 1 and "bag not found" in absent.stderr

@@ -34,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--checkpoint", help="official .pth.tar, state_dict file or .safetensors (default: the "
                         "bundled demo weights, not the paper's tracker)")
     parser.add_argument("--start-stamp", type=int, metavar="NS",
-                        help="header stamp (ns) of the frame the box was drawn on: tracking starts at the first "
-                             "frame stamped at or after it (default: the first frame)")
+                        help="header stamp (ns) of the frame the box was drawn on: tracking starts at the newest "
+                             "frame stamped at or before it, as the node does for a target (default: the first "
+                             "frame)")
     parser.add_argument("--boxes-out", type=Path, help="write one x,y,w,h line per tracked frame")
     parser.add_argument("--video-out", type=Path, help="write the tracked frames with box, state and score drawn")
     parser.add_argument("--output-bag", type=Path,
