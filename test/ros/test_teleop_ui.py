@@ -178,7 +178,8 @@ def test_a_drag_over_the_person_tracks_from_the_frame_on_screen(rig, browser, ro
     reply = wait_for(lambda: teleop(browser, "teleop.lastReply"), what="the tracker's answer on the page")
     assert reply["success"] and reply["track_id"], reply
     assert str(held_ns) in reply["message"]
-    assert reply["track_id"][:8] in browser.find_element(By.ID, "track").text
+    wait_for(lambda: reply["track_id"][:8] in browser.find_element(By.ID, "track").text,
+             what="the track id on the page")
     request = teleop(browser, "teleop.lastRequest")
     assert request["stamp"] == held
     assert max(abs(a - b) for a, b in zip(request["box"], dragged, strict=True)) < 1e-6
@@ -212,7 +213,9 @@ def test_clear_button_and_escape_go_idle(rig, browser, ros):
     driver = rig["driver"]
     browser.find_element(By.ID, "clear").click()
     wait_for(lambda: page_state(browser) == "IDLE", what="IDLE after Clear")
-    assert teleop(browser, "teleop.lastReply.op") == "clear" and teleop(browser, "teleop.lastReply.success")
+    reply = wait_for(lambda: (lambda r: r if r and r["op"] == "clear" else None)(teleop(browser, "teleop.lastReply")),
+                     what="the answer to Clear")  # the status may reach the page before the service's answer
+    assert reply["success"] and reply["message"] == "target cleared", reply
     wait_for(lambda: driver.statuses[-1].state == ros.TrackStatus.IDLE, what="the tracker IDLE")
 
     rect = teleop(browser, "(() => { const r = document.getElementById('video').getBoundingClientRect(); "
