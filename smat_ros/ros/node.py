@@ -18,6 +18,7 @@ import dataclasses
 import sys
 import threading
 import time
+import traceback
 import uuid
 from pathlib import Path
 from typing import Any, Callable
@@ -141,6 +142,10 @@ class TrackerNode(LifecycleNode):
                 f"{self._configure_error}; the node stays unconfigured (retry: ros2 lifecycle set "
                 f"{self.get_fully_qualified_name()} configure)")
             return TransitionCallbackReturn.FAILURE
+        except Exception:  # a bug: rclpy turns it into an ERROR transition without a word, so say what it was
+            self._configure_error = "configure raised an unexpected error (see the node's log)"
+            self.get_logger().error(f"configure raised:\n{traceback.format_exc()}")
+            raise
         self._configure_error = ""
         with self._tracker_lock:
             self.tracker = tracker
