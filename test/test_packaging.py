@@ -2,11 +2,12 @@
 
 The fresh venv gets no packages of its own except smat_ros: its dependencies come from the project venv through a
 ``.pth`` file (no downloads, so CI stays offline-safe), and the packages of the extras (matplotlib, tensorboard,
-rosbags, aiohttp) are made unimportable in it. The test proves that the package builds from a copy of the sources, that pip finds
-every ``install_requires`` entry satisfied by the pinned requirements (no ``--no-deps``), that modules, ``py.typed``
-and the demo weights land in the fresh prefix, that each console script's ``--help`` runs there with the core
-dependencies only, and that training without its extra fails with one line naming ``smat_ros[train]``. It does not
-prove that PyPI would resolve the ranges to working versions other than the pinned ones.
+rosbags, aiohttp) are made unimportable in it. The test proves that the package builds from a copy of the sources,
+that pip finds every ``install_requires`` entry satisfied by the pinned requirements (no ``--no-deps``), that
+modules, ``py.typed`` and the demo weights land in the fresh prefix, that each console script's ``--help`` runs
+there with the core dependencies only, and that training without its extra fails with one line naming
+``smat_ros[train]``. It does not prove that PyPI would resolve the ranges to working versions other than the pinned
+ones.
 """
 from __future__ import annotations
 

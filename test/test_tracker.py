@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 
 import numpy as np
@@ -61,12 +60,15 @@ def test_default_backend_computes_template_features_once(
     assert all(features is seen[0] for features in seen)
 
 
-def test_track_result_is_a_box_and_score(tracker: Tracker, frames: list[np.ndarray]) -> None:
+def test_track_result_is_the_reference_box_and_score(
+    tracker: Tracker, frames: list[np.ndarray], reference_track: dict
+) -> None:
+    """One step gives the reference tracker's box (within the parity tolerance) and its peak score."""
     tracker.initialize(frames[0], (639, 240, 46, 81))
     result = tracker.track(frames[1])
     assert isinstance(result, TrackResult)
-    assert len(result.box) == 4 and all(math.isfinite(v) for v in result.box)
-    assert 0.0 <= result.score <= 1.0
+    np.testing.assert_allclose(result.box, reference_track["boxes_xywh"][1], atol=0.05)
+    assert result.score == pytest.approx(reference_track["raw_score_at_best"][1], abs=1e-4)  # score_map at the peak
     assert tracker.box == result.box
 
 

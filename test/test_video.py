@@ -30,7 +30,7 @@ def test_video_round_trip(tmp_path: Path) -> None:
             writer.write(frame)
     frames = list(FrameSource(path))
     assert len(frames) == 3 and frames[0].shape == (48, 64, 3)
-    for frame, colour in zip(frames, colours):
+    for frame, colour in zip(frames, colours, strict=True):
         assert np.abs(frame.reshape(-1, 3).mean(axis=0) - colour).max() < 12, (frame[0, 0], colour)
 
 
