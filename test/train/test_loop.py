@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from smat_ros import Tracker
+from smat_ros.backends import BackendOptions
 from smat_ros.checkpoint import load_state_dict
 from smat_ros.train.config import DataConfig, DatasetConfig, OptimConfig, TrainConfig
 from smat_ros.train.loop import Trainer, TrainingError, train
@@ -46,11 +47,11 @@ def test_smoke_loss_falls_and_checkpoint_tracks(synthetic_root: Path, tmp_path: 
     frame = read_image(synthetic_root / "got10k" / "train" / "SYN_000001" / "00000001.jpg")
     box = [float(v) for v in
            (synthetic_root / "got10k" / "train" / "SYN_000001" / "groundtruth.txt").read_text().split()[0].split(",")]
-    trained = Tracker(result.model, device="cpu", graph="eager")
+    trained = Tracker(result.model, device="cpu", options=BackendOptions(graph="eager"))
     trained.initialize(frame, box)
     expected = trained.track(frame)
     for path in (checkpoint, weights):
-        tracker = Tracker.from_checkpoint(path, device="cpu", graph="eager")
+        tracker = Tracker.from_checkpoint(path, device="cpu", options=BackendOptions(graph="eager"))
         tracker.initialize(frame, box)
         assert tracker.track(frame) == expected  # the files hold exactly the trained network
 
