@@ -40,7 +40,7 @@ from std_msgs.msg import Header
 
 from smat_ros.ros.conversions import rgb_to_image
 from smat_ros.video import list_images, read_image
-from smat_ros.weights import find_demo_weights
+from smat_ros.weights import demo_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
@@ -160,7 +160,7 @@ def main() -> int:
     chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and chromedriver):
         sys.exit("bench_teleop: chromium and chromium-driver are needed (bash scripts/install_browser.sh)")
-    checkpoint = args.checkpoint or str(find_demo_weights())
+    checkpoint = args.checkpoint or str(demo_weights("no --checkpoint given", print))
     env = dict(os.environ, ROS_DOMAIN_ID=str(args.domain), FASTRTPS_DEFAULT_PROFILES_FILE=str(PROFILE))
     os.environ.update(FASTRTPS_DEFAULT_PROFILES_FILE=str(PROFILE))
     logs = ROOT / "out" / "bench_teleop"

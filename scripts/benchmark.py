@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from smat_ros import Tracker
 from smat_ros.backends import BackendError
-from smat_ros.checkpoint import check_and_load, load_state_dict, read_pickled_checkpoint
+from smat_ros.checkpoint import load_weights, read_pickled_checkpoint
 from smat_ros.crop import sample_target
 from smat_ros.model import SMAT
 from smat_ros.model.folding import count_parameters
@@ -426,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     frames = [read_image(path) for path in images]
     box = parse_box((args.sequence / "init.txt").read_text().strip())
     model = SMAT()
-    check_and_load(model, load_state_dict(args.checkpoint), str(args.checkpoint))
+    load_weights(model, args.checkpoint)
     variant_names = list(args.variants) + (list(CUDA_VARIANTS) if torch.cuda.is_available() else [])
     if args.reference_only:
         variant_names = []
