@@ -1,6 +1,11 @@
 """Image geometry of the tracker, as in the reference: square context crops, box mapping, clipping, Hann window.
 
 Pure numpy/cv2 (plus torch for the window); knows nothing about the network.
+
+Limits (bad boxes must give an :class:`InputError`, never an allocation failure): a target box may be at most
+``MAX_BOX_IMAGE_RATIO`` times the frame's width and height and at least ``MIN_BOX_SIDE_PX`` pixels on each side.
+A context crop whose padded square would exceed ``MAX_CROP_BYTES`` is resampled straight from the frame into the
+output size (same geometry, no padded intermediate), so no crop allocates more than that bound.
 """
 from __future__ import annotations
 
@@ -14,6 +19,10 @@ import torch
 from smat_ros.errors import InputError
 
 Box = tuple[float, float, float, float]
+
+MAX_BOX_IMAGE_RATIO = 2.0  # a box's width/height may be at most this multiple of the frame's width/height
+MIN_BOX_SIDE_PX = 2.0  # a box's width and height must be at least this many pixels
+MAX_CROP_BYTES = 64 * 1024 * 1024  # largest padded crop built as in the reference (larger: resampled directly)
 
 
 def validate_frame(frame: object) -> np.ndarray:
@@ -30,10 +39,13 @@ def validate_frame(frame: object) -> np.ndarray:
 
 
 def validate_box(box: Sequence[float], frame_shape: Sequence[int]) -> Box:
-    """Return ``box`` (x, y, w, h) as floats if it is finite, non-empty and overlaps the frame, else raise InputError."""
+    """Return ``box`` (x, y, w, h) as floats if it is finite, within the size limits and overlaps the frame.
+
+    Raises InputError with the reason otherwise (see the module's limits).
+    """
     try:
         values = tuple(float(v) for v in box)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"box must be 4 numbers (x, y, w, h), got {box!r}") from None
     if len(values) != 4:
         raise InputError(f"box must be 4 numbers (x, y, w, h), got {len(values)}")
@@ -42,7 +54,12 @@ def validate_box(box: Sequence[float], frame_shape: Sequence[int]) -> Box:
     x, y, w, h = values
     if w <= 0 or h <= 0:
         raise InputError(f"box width and height must be > 0, got w={w}, h={h}")
+    if w < MIN_BOX_SIDE_PX or h < MIN_BOX_SIDE_PX:
+        raise InputError(f"box {w:g}x{h:g} is too small: width and height must be at least {MIN_BOX_SIDE_PX:g} px")
     height, width = frame_shape[0], frame_shape[1]
+    if w > MAX_BOX_IMAGE_RATIO * width or h > MAX_BOX_IMAGE_RATIO * height:
+        raise InputError(f"box {w:g}x{h:g} is too large for the {width}x{height} frame: width and height may be at "
+                         f"most {MAX_BOX_IMAGE_RATIO:g} times the frame's")
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise InputError(f"box {values} lies entirely outside the {width}x{height} frame")
     return values  # type: ignore[return-value]
@@ -53,14 +70,24 @@ def crop_side(box: Box, factor: float) -> int:
     return math.ceil(math.sqrt(box[2] * box[3]) * factor)
 
 
-def sample_target(image: np.ndarray, box: Box, factor: float, output_size: int) -> tuple[np.ndarray, float]:
-    """Square crop of side sqrt(w*h)*factor centred on ``box``, zero-padded, resized to output_size; and its scale."""
+def sample_target(image: np.ndarray, box: Box, factor: float, output_size: int,
+                  max_crop_bytes: int = MAX_CROP_BYTES) -> tuple[np.ndarray, float]:
+    """Square crop of side sqrt(w*h)*factor centred on ``box``, zero-padded, resized to output_size; and its scale.
+
+    Raises InputError for a box whose crop is empty or not finite.
+    """
     x, y, w, h = box
+    area, centre_x, centre_y = w * h, x + 0.5 * w, y + 0.5 * h
+    if not (math.isfinite(area) and area > 0 and math.isfinite(centre_x) and math.isfinite(centre_y)):
+        raise InputError(f"box {box} has no finite crop")
     side = crop_side(box, factor)
     if side < 1:
         raise InputError(f"box {box} is too small to crop")
-    x1 = round(x + 0.5 * w - side * 0.5)
-    y1 = round(y + 0.5 * h - side * 0.5)
+    x1 = round(centre_x - side * 0.5)
+    y1 = round(centre_y - side * 0.5)
+    outside = x1 >= image.shape[1] or y1 >= image.shape[0] or x1 + side <= 0 or y1 + side <= 0
+    if outside or side * side * image.shape[2] > max_crop_bytes:  # the padding alone would be unbounded
+        return _resample_crop(image, x1, y1, side, output_size), output_size / side
     x2, y2 = x1 + side, y1 + side
     # The reference pads one pixel more on the far sides than the crop needs, and crops one less; kept for parity.
     pad_left, pad_top = max(0, -x1), max(0, -y1)
@@ -69,6 +96,15 @@ def sample_target(image: np.ndarray, box: Box, factor: float, output_size: int) 
     crop = image[y1 + pad_top : y2 - pad_bottom, x1 + pad_left : x2 - pad_right, :]
     crop = cv2.copyMakeBorder(crop, pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_CONSTANT)
     return cv2.resize(crop, (output_size, output_size)), output_size / side
+
+
+def _resample_crop(image: np.ndarray, x1: int, y1: int, side: int, output_size: int) -> np.ndarray:
+    """The zero-padded square [x1, x1+side) x [y1, y1+side) resized to output_size, sampled from ``image`` directly."""
+    scale = side / output_size
+    # output pixel u samples the frame at x1 + (u + 0.5) * scale - 0.5 (cv2.resize's pixel-centre convention)
+    to_frame = np.array([[scale, 0.0, x1 + 0.5 * scale - 0.5], [0.0, scale, y1 + 0.5 * scale - 0.5]])
+    return cv2.warpAffine(image, to_frame, (output_size, output_size),
+                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def map_box_back(box_in_crop: Sequence[float], previous: Box, search_size: int, resize_factor: float) -> Box:

@@ -1,9 +1,13 @@
 """Crop geometry against hand-computed cases."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 
-from smat_ros.crop import clip_box, crop_side, hann_window, map_box_back, sample_target
+from smat_ros.crop import (MIN_BOX_SIDE_PX, clip_box, crop_side, hann_window, map_box_back, sample_target,
+                           validate_box)
+from smat_ros.errors import InputError
 
 
 def test_crop_inside_the_image_is_a_resized_window() -> None:
@@ -34,3 +38,36 @@ def test_map_back_and_clip() -> None:
     assert map_box_back((128.0, 128.0, 20.0, 10.0), (90, 40, 20, 20), 256, 1.0) == (90.0, 45.0, 20.0, 10.0)
     assert clip_box((-5, -5, 20, 20), 100, 100, margin=10) == (0, 0, 15, 15)
     assert clip_box((95, 95, 20, 20), 100, 100, margin=10) == (90, 90, 10, 10)
+
+
+def test_boxes_beyond_the_size_limits_are_refused_with_the_reason() -> None:
+    shape = (480, 640, 3)
+    assert validate_box((10, 10, MIN_BOX_SIDE_PX, 5), shape) == (10.0, 10.0, MIN_BOX_SIDE_PX, 5.0)
+    assert validate_box((-600, -400, 2 * 640, 2 * 480), shape)[2:] == (1280.0, 960.0)
+    for box, words in [((10, 10, 1.0, 5), "too small"), ((10, 10, 5, 0.5), "too small"),
+                       ((0, 0, 1e6, 1e6), "too large"), ((0, 0, 1e308, 1e308), "too large"),
+                       ((0, 0, 1281, 20), "too large"), ((0, 0, 20, 961), "too large"),
+                       ((-1e308, 0, 1e308, 20), "too large"), ((0, 0, 0, 5), "> 0"),
+                       ((0, 0, float("inf"), 5), "infinite"), ((10**400, 0, 5, 5), "4 numbers")]:
+        with pytest.raises(InputError, match=words):
+            validate_box(box, shape)
+
+
+def test_a_crop_larger_than_the_bound_is_resampled_without_a_padded_copy() -> None:
+    rng = np.random.default_rng(0)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (120, 160, 3), dtype=np.uint8), (9, 9), 3)
+    box = (50.0, 30.0, 40.0, 36.0)  # crop side 152, partly outside the frame
+    exact, exact_factor = sample_target(image, box, 4.0, 64)
+    resampled, factor = sample_target(image, box, 4.0, 64, max_crop_bytes=1000)
+    assert factor == exact_factor and resampled.shape == exact.shape and resampled.dtype == np.uint8
+    inner = (slice(4, -4), slice(4, -4))  # away from the frame's edge, where the reference drops its last column
+    assert np.abs(resampled[inner].astype(int) - exact[inner].astype(int)).mean() < 2.0
+
+
+def test_huge_boxes_crop_without_allocating_the_padded_square() -> None:
+    image = np.full((48, 64, 3), 255, dtype=np.uint8)
+    crop, factor = sample_target(image, (-1e9, -1e9, 2e9, 2e9), 4.0, 32)  # a padded square would be 1e20 bytes
+    assert crop.shape == (32, 32, 3) and factor == 32 / 8e9
+    for box in [(0, 0, 1e308, 1e308), (0, 0, float("nan"), 5), (0, 0, -3, 4)]:
+        with pytest.raises(InputError):
+            sample_target(image, box, 4.0, 32)
