@@ -19,15 +19,18 @@ class StampedFrame:
 
 
 class FrameBuffer:
-    """Frames whose stamps lie within ``span_ns`` of the newest one, oldest first (the newest is always kept).
+    """Frames whose stamps lie within ``span_ns`` of the newest one and whose pixels fit in ``max_bytes`` together,
+    oldest first (the newest is always kept, whatever its size).
 
     Not thread-safe: the node guards it with its lock.
     """
 
-    def __init__(self, span_ns: int) -> None:
+    def __init__(self, span_ns: int, max_bytes: int | None = None) -> None:
         self.span_ns = span_ns
+        self.max_bytes = max_bytes
         self._frames: list[StampedFrame] = []
         self._stamps: list[int] = []
+        self._bytes = 0
 
     def __len__(self) -> int:
         """Number of buffered frames."""
@@ -38,19 +41,32 @@ class FrameBuffer:
         index = bisect.bisect_right(self._stamps, frame.stamp_ns)
         self._stamps.insert(index, frame.stamp_ns)
         self._frames.insert(index, frame)
+        self._bytes += frame.frame.nbytes
         self.trim()
 
-    def clear(self) -> None:
-        """Forget every frame."""
-        self._stamps.clear()
-        self._frames.clear()
+    @property
+    def nbytes(self) -> int:
+        """Bytes of pixels held."""
+        return self._bytes
 
     def trim(self) -> None:
-        """Forget frames older than ``span_ns`` before the newest one."""
+        """Forget frames older than ``span_ns`` before the newest one, then the oldest until within ``max_bytes``."""
         if not self._stamps:
             return
         first = bisect.bisect_left(self._stamps, self._stamps[-1] - self.span_ns)
+        if self.max_bytes is not None:
+            held = self._bytes - sum(frame.frame.nbytes for frame in self._frames[:first])
+            while first < len(self._frames) - 1 and held > self.max_bytes:
+                held -= self._frames[first].frame.nbytes
+                first += 1
+        self._bytes -= sum(frame.frame.nbytes for frame in self._frames[:first])
         del self._stamps[:first], self._frames[:first]
+
+    def clear(self) -> None:
+        """Forget every frame."""
+        self._frames.clear()
+        self._stamps.clear()
+        self._bytes = 0
 
     @property
     def oldest(self) -> StampedFrame | None:

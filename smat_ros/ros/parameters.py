@@ -56,6 +56,15 @@ class NodeParameters:
         True, "render ~/debug_image (only while it has a subscriber)", dynamic=True)
     image_timeout_s: float = _param(
         2.0, "/diagnostics warns when no image arrived for this many seconds", dynamic=True, low=0.1, high=3600.0)
+    frame_buffer_mb: float = _param(
+        256.0, "most MiB of frames kept in the frame buffer (oldest forgotten first; the newest is always kept)",
+        dynamic=True, low=1.0, high=65536.0)
+    max_stamp_ahead_s: float = _param(
+        10.0, "images stamped further ahead of the node clock are rejected (a stamp from the far future)",
+        dynamic=True, low=0.0, high=1e9)
+    clock_reset_s: float = _param(
+        1.0, "an image stamped this much older than the newest frame resets the frame ordering (bag loop, "
+             "simulator reset) instead of being rejected as stale", dynamic=True, low=0.0, high=1e9)
 
 
 FIELDS = {field.name: field for field in dataclasses.fields(NodeParameters)}

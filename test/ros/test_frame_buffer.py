@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
 
@@ -63,3 +65,41 @@ def test_clear_forgets_every_frame():
     assert len(buffer) == 0 and buffer.newest is None and buffer.after(-1) == []
     buffer.add(frame(5))
     assert stamps(buffer.after(-1)) == [5]
+
+
+def sized(stamp_ns: int, side: int) -> StampedFrame:
+    """A stamped side x side frame (3 * side**2 bytes)."""
+    return StampedFrame(stamp_ns, None, np.zeros((side, side, 3), np.uint8), 0)
+
+
+def test_the_byte_budget_forgets_the_oldest_frames_and_keeps_the_newest():
+    buffer = FrameBuffer(span_ns=10**12, max_bytes=3 * 300)  # three 10x10 frames
+    for stamp in range(5):
+        buffer.add(sized(stamp, 10))
+        assert buffer.nbytes == 300 * len(buffer) <= 900
+    assert stamps(buffer.after(-1)) == [2, 3, 4]
+    buffer.add(sized(5, 40))  # larger than the whole budget: kept alone, as the newest frame
+    assert stamps(buffer.after(-1)) == [5] and buffer.nbytes == 4800
+    buffer.max_bytes = None
+    buffer.add(sized(6, 10))
+    buffer.add(sized(7, 10))
+    assert stamps(buffer.after(-1)) == [5, 6, 7] and buffer.nbytes == 5400
+    buffer.max_bytes = 700
+    buffer.trim()
+    assert stamps(buffer.after(-1)) == [6, 7] and buffer.nbytes == 600
+    buffer.clear()
+    assert len(buffer) == 0 and buffer.nbytes == 0 and buffer.newest is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(operations=st.lists(st.tuples(st.integers(0, 50), st.integers(1, 6)), max_size=40),
+       span_ns=st.integers(0, 30), max_bytes=st.one_of(st.none(), st.integers(0, 400)))
+def test_any_sequence_of_frames_keeps_the_buffer_ordered_within_span_and_budget(operations, span_ns, max_bytes):
+    buffer = FrameBuffer(span_ns, max_bytes)
+    for stamp, side in operations:
+        buffer.add(sized(stamp, side))
+        held = buffer.after(-1)
+        assert stamps(held) == sorted(stamps(held)) and buffer.newest is held[-1]
+        assert buffer.nbytes == sum(f.frame.nbytes for f in held)
+        assert held[-1].stamp_ns - held[0].stamp_ns <= span_ns
+        assert max_bytes is None or len(held) == 1 or buffer.nbytes <= max_bytes

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rcl_interfaces.msg import ParameterType
 
 from smat_ros.ros.parameters import DEFAULTS, FIELDS, check, descriptor, is_dynamic
@@ -56,7 +59,8 @@ def test_descriptors_carry_type_range_and_read_only():
     assert checkpoint.type == ParameterType.PARAMETER_STRING and checkpoint.read_only and checkpoint.description
     assert "sensor_data" in descriptor("image_qos").description
     assert {name for name in FIELDS if is_dynamic(name)} == {"lost_score_threshold", "frame_buffer_s",
-                                                             "publish_debug_image", "image_timeout_s"}
+                                                             "publish_debug_image", "image_timeout_s",
+                                                             "frame_buffer_mb", "max_stamp_ahead_s", "clock_reset_s"}
 
 
 def test_managed_descriptors_leave_configure_time_parameters_writable_and_say_when_they_apply():
@@ -65,3 +69,21 @@ def test_managed_descriptors_leave_configure_time_parameters_writable_and_say_wh
     threshold = descriptor("lost_score_threshold", managed=True)
     assert not threshold.read_only and "applied at configure" not in threshold.description
     assert descriptor("queue_depth", managed=True).integer_range[0].from_value == 1
+
+
+ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                      st.text(max_size=20), st.binary(max_size=8), st.lists(st.integers(), max_size=3))
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.one_of(st.sampled_from(sorted(FIELDS)), st.text(max_size=20)), value=ANY_VALUE)
+def test_check_answers_any_name_and_value_with_a_reason_or_none(name, value):
+    reason = check(name, value)
+    if name not in FIELDS:
+        assert reason is not None and repr(name) in reason
+    elif reason is None:
+        assert type(value) is type(getattr(DEFAULTS, name))
+        if isinstance(value, float):
+            assert math.isfinite(value)
+    else:
+        assert name in reason
