@@ -65,7 +65,9 @@ def stamp_to_ns(stamp: Any) -> int:
 class FrameClock:
     """Orders incoming frames by stamp under a :class:`ClockPolicy`; counts the resets.
 
-    Not thread-safe: the node guards it with its lock.
+    :meth:`admit` judges a frame; :meth:`accept` records a frame that was judged and then buffered (a frame whose
+    pixels turn out invalid is never accepted, so it does not move the ordering). Not thread-safe: the node guards
+    it with its lock.
     """
 
     def __init__(self, policy: ClockPolicy = ClockPolicy()) -> None:
@@ -74,14 +76,13 @@ class FrameClock:
         self.resets = 0
 
     def admit(self, stamp: Any, now_ns: int) -> Admission:
-        """The verdict on a frame stamped ``stamp`` arriving at node time ``now_ns``; ACCEPT/RESET update the order."""
+        """The verdict on a frame stamped ``stamp`` arriving at node time ``now_ns`` (the ordering is unchanged)."""
         try:
             stamp_ns = stamp_to_ns(stamp)
         except InputError as exc:
             return Admission(Verdict.REJECT, -1, f"invalid image stamp: {exc}")
         if stamp_ns == 0:
             key = now_ns if self.newest_ns is None else max(now_ns, self.newest_ns + 1)
-            self.newest_ns = key
             return Admission(Verdict.ACCEPT, key)
         ahead_s = (stamp_ns - now_ns) / NS_PER_S
         if now_ns > 0 and ahead_s > self.policy.max_ahead_s:
@@ -90,18 +91,22 @@ class FrameClock:
                              f"(max_stamp_ahead_s={self.policy.max_ahead_s:g}): rejected")
         newest = self.newest_ns
         if newest is None or stamp_ns > newest:
-            self.newest_ns = stamp_ns
             return Admission(Verdict.ACCEPT, stamp_ns)
         behind_s = (newest - stamp_ns) / NS_PER_S
         if behind_s > self.policy.reset_after_s:
-            self.newest_ns = stamp_ns
-            self.resets += 1
             return Admission(Verdict.RESET, stamp_ns,
                              f"image stamps jumped back {behind_s:.6g} s (from {format_ns(newest)} to "
                              f"{format_ns(stamp_ns)} s): frame ordering reset")
         return Admission(Verdict.REJECT, stamp_ns,
                          f"image stamp {format_ns(stamp_ns)} s is not newer than the last frame's "
                          f"({format_ns(newest)} s): skipped")
+
+    def accept(self, admission: Admission) -> None:
+        """Record a buffered frame: its key becomes the newest; a RESET is counted."""
+        if admission.verdict is Verdict.REJECT:
+            raise ValueError(f"a rejected frame cannot be accepted: {admission.reason}")
+        self.resets += admission.verdict is Verdict.RESET
+        self.newest_ns = admission.key_ns
 
     def restart(self) -> None:
         """Forget the ordering (the next stamp is accepted as the first)."""

@@ -28,10 +28,10 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_services_default
 from rclpy.subscription import Subscription
 from rclpy.time import Time
 from sensor_msgs.msg import CompressedImage, Image
@@ -44,7 +44,8 @@ from smat_ros.backends import BackendOptions
 from smat_ros.crop import Box, validate_box
 from smat_ros.errors import CheckpointError, InputError, SmatError
 from smat_ros.msg import TrackStatus
-from smat_ros.ros import diagnostics
+from smat_ros.ros import diagnostics, signals
+from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, target_stamp_ns
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
 from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor, is_dynamic
@@ -55,6 +56,8 @@ from smat_ros.weights import demo_weights
 STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
 STATE_COLORS = {TrackStatus.TRACKING: (0, 255, 0), TrackStatus.LOST: (255, 64, 0), TrackStatus.IDLE: (255, 255, 0)}
 OUTPUT_QOS = QoSProfile(depth=10)
+SERVICE_QOS = QoSProfile(depth=256, reliability=qos_profile_services_default.reliability,
+                         durability=qos_profile_services_default.durability)  # bursts of calls are all answered
 DIAGNOSTICS_PERIOD_S = 1.0
 LOG_THROTTLE_S = 5.0
 
@@ -83,11 +86,22 @@ class Job:
     replay: bool
     generation: int
     tracking: bool
+    epoch: int  # frame ordering epoch (bumped when the image stamps jump backwards)
 
 
 def seconds_to_ns(seconds: float) -> int:
     """Seconds as integer nanoseconds."""
     return int(round(seconds * 1e9))
+
+
+def mib_to_bytes(mib: float) -> int:
+    """MiB as bytes."""
+    return int(mib * 1024 * 1024)
+
+
+def clock_policy(params: NodeParameters) -> ClockPolicy:
+    """The stamp policy the parameters ask for."""
+    return ClockPolicy(max_ahead_s=params.max_stamp_ahead_s, reset_after_s=params.clock_reset_s)
 
 
 class TrackerNode(LifecycleNode):
@@ -99,7 +113,10 @@ class TrackerNode(LifecycleNode):
         self.tracker: Tracker | None = None  # loaded by configure, released by cleanup
         self._lock = threading.Condition()  # guards everything below except the tracker
         self._tracker_lock = threading.Lock()  # taken before _lock when both are needed
-        self._buffer = FrameBuffer(seconds_to_ns(self.params.frame_buffer_s))
+        self._buffer = FrameBuffer(seconds_to_ns(self.params.frame_buffer_s), mib_to_bytes(self.params.frame_buffer_mb))
+        self._stamps = FrameClock(clock_policy(self.params))
+        self._frame_shape: tuple[int, ...] | None = None  # shape of the last buffered frame
+        self._worker_error = ""  # why the worker thread died ('' while it runs)
         self._counters = Counters()
         self._frame_id = ""
         self._reset_track()
@@ -125,6 +142,7 @@ class TrackerNode(LifecycleNode):
         self._published_ns = -1  # stamp of the last frame whose detections were published
         self._catchup_until_ns = -1  # after a target on an older frame: replay in order up to this stamp
         self._generation = 0  # bumped by every target change; results of an older generation are discarded
+        self._epoch = 0  # bumped when the frame ordering restarts; results of an older epoch are dropped
 
     # ---- lifecycle --------------------------------------------------------------------------------------------
 
@@ -175,8 +193,8 @@ class TrackerNode(LifecycleNode):
         self._inputs = [
             self._image_sub,
             self.create_subscription(Detection2D, "~/init_box", self._on_init_box, OUTPUT_QOS),
-            self.create_service(SetTarget, "~/set_target", self._on_set_target),
-            self.create_service(Trigger, "~/clear_target", self._on_clear_target),
+            self.create_service(SetTarget, "~/set_target", self._on_set_target, qos_profile=SERVICE_QOS),
+            self.create_service(Trigger, "~/clear_target", self._on_clear_target, qos_profile=SERVICE_QOS),
         ]
         with self._lock:
             self._active = True
@@ -250,6 +268,8 @@ class TrackerNode(LifecycleNode):
             with self._lock:
                 self._reset_track()
                 self._buffer.clear()
+                self._stamps.restart()
+                self._frame_shape = None
 
     def close(self) -> None:
         """Close the inputs and release the worker, the publishers and the model (any state)."""
@@ -275,6 +295,8 @@ class TrackerNode(LifecycleNode):
         """Reject a parameter change with the reason when any value is invalid, or when the parameter is applied at
         configure and the node is not unconfigured."""
         for param in params:
+            if param.name not in FIELDS:
+                continue  # rclpy's own (use_sim_time): rclpy checks them
             reason = check(param.name, param.value)
             if reason is None and not is_dynamic(param.name) and self._lifecycle != "unconfigured":
                 reason = (f"parameter {param.name!r} is read-only while the node is {self._lifecycle}: it is applied "
@@ -287,9 +309,12 @@ class TrackerNode(LifecycleNode):
     def _on_parameters_set(self, params: list[Parameter]) -> None:
         """Apply accepted parameter changes."""
         with self._lock:
-            self.params = dataclasses.replace(self.params, **{param.name: param.value for param in params})
+            ours = {param.name: param.value for param in params if param.name in FIELDS}
+            self.params = dataclasses.replace(self.params, **ours)
             self._buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
+            self._buffer.max_bytes = mib_to_bytes(self.params.frame_buffer_mb)
             self._buffer.trim()
+            self._stamps.policy = clock_policy(self.params)
 
     def _load_tracker(self) -> tuple[Tracker, str]:
         """The tracker (the checkpoint's weights, or the demo weights when none is set) and the file it read."""
@@ -333,16 +358,14 @@ class TrackerNode(LifecycleNode):
         self._receive(msg, compressed_to_rgb)
 
     def _receive(self, msg: Image | CompressedImage, convert: Callable[[Any], np.ndarray]) -> None:
-        """Check the stamp, convert to RGB, buffer the frame and wake the worker."""
+        """Admit the stamp, convert to RGB, buffer the frame and wake the worker; every failure is counted."""
         received_ns = time.monotonic_ns()
-        stamp_ns = Time.from_msg(msg.header.stamp).nanoseconds
         with self._lock:
             self._counters.received += 1
             self._window.image_arrived(received_ns / 1e9)
-            newest = self._buffer.newest
-            last_ns = max(self._published_ns, newest.stamp_ns if newest else -1)
-            if stamp_ns <= last_ns:
-                self._reject(f"image stamp {stamp_ns} ns is not newer than the last frame's ({last_ns} ns): skipped")
+            admission = self._stamps.admit(msg.header.stamp, self.get_clock().now().nanoseconds)
+            if admission.verdict is Verdict.REJECT:
+                self._reject(admission.reason)
                 return
         try:
             frame = convert(msg)
@@ -350,10 +373,56 @@ class TrackerNode(LifecycleNode):
             with self._lock:
                 self._reject(f"invalid image: {exc}")
             return
+        except Exception as exc:  # a conversion bug must not stop the executor
+            with self._lock:
+                self._reject(f"image conversion failed: {exc!r}")
+            return
         with self._lock:
+            if admission.verdict is Verdict.RESET:
+                self._restart_ordering(admission.reason)
+            self._stamps.accept(admission)
+            dropped = self._check_image_size(frame.shape, msg.header)
             self._frame_id = msg.header.frame_id
-            self._buffer.add(StampedFrame(stamp_ns, msg.header, frame, received_ns))
+            self._buffer.add(StampedFrame(admission.key_ns, msg.header, frame, received_ns))
             self._lock.notify()
+        if dropped is not None:
+            self._status_pub.publish(dropped)
+
+    def _restart_ordering(self, reason: str) -> None:
+        """The image stamps jumped backwards: forget the buffered frames and the ordering, keep the target (lock
+        held)."""
+        self._counters.dropped += len(self._buffer.after(self._cursor_ns))
+        self._buffer.clear()
+        self._epoch += 1
+        self._cursor_ns = self._published_ns = self._catchup_until_ns = -1
+        self.get_logger().warning(f"{reason} (clock reset {self._stamps.resets + 1}); buffered frames forgotten, "
+                                  "the target is kept")
+
+    def _check_image_size(self, shape: tuple[int, ...], header: Header) -> TrackStatus | None:
+        """Drop the target when the image size changes; the status saying so, or None (lock held)."""
+        previous, self._frame_shape = self._frame_shape, shape
+        if previous is None or previous == shape:
+            return None
+        change = f"image size changed from {previous[1]}x{previous[0]} to {shape[1]}x{shape[0]}"
+        if self._state == TrackStatus.IDLE:
+            self.get_logger().info(change)
+            return None
+        self._last_error = f"{change}: target {self._track_id} dropped (set a new target on the new images)"
+        self.get_logger().warning(self._last_error)
+        self._drop_target()
+        status = self._status(header)
+        status.event = TrackStatus.EVENT_CLEARED
+        return status
+
+    def _drop_target(self) -> None:
+        """Back to IDLE: results of the old target are discarded; frames after the last published one are taken
+        again (lock held)."""
+        self._generation += 1
+        self._state = TrackStatus.IDLE
+        self._track_id = ""
+        self._score = 0.0
+        self._catchup_until_ns = -1
+        self._cursor_ns = self._published_ns
 
     def _reject(self, reason: str) -> None:
         """Count a rejected frame and remember why (caller holds the lock)."""
@@ -373,19 +442,26 @@ class TrackerNode(LifecycleNode):
         self._set_target(msg.header, msg.bbox)
 
     def _set_target(self, header: Header, bbox: BoundingBox2D) -> tuple[bool, str, str]:
-        """Initialize on the buffered frame named by the stamp; (success, message, track id)."""
-        requested_ns = Time.from_msg(header.stamp).nanoseconds
-        box = bbox_to_box(bbox)
+        """Initialize on the buffered frame named by the stamp; (success, message, track id). Never raises."""
+        try:
+            return self._start_target(header, bbox)
+        except Exception as exc:  # a request must never stop the executor
+            with self._lock:
+                return self._target_failed(f"internal error: {exc!r}")
+
+    def _start_target(self, header: Header, bbox: BoundingBox2D) -> tuple[bool, str, str]:
+        """Check the request, initialize the tracker and start the track; (success, message, track id)."""
         with self._tracker_lock:
             with self._lock:
                 try:
-                    frame = self._target_frame(requested_ns)
-                    validate_box(box, frame.frame.shape)
+                    requested_ns = target_stamp_ns(header.stamp)
+                    frame = self._target_frame(requested_ns, header.frame_id)
+                    box = validate_box(bbox_to_box(bbox), frame.frame.shape)
                 except InputError as exc:
                     return self._target_failed(str(exc))
             try:
                 self.tracker.initialize(frame.frame, box)
-            except SmatError as exc:
+            except Exception as exc:  # SmatError, or anything the backend raises: the request fails, nothing else
                 with self._lock:
                     return self._target_failed(f"tracker initialization failed: {exc}")
             with self._lock:
@@ -393,6 +469,7 @@ class TrackerNode(LifecycleNode):
                 self._track_id = uuid.uuid4().hex
                 self._state = TrackStatus.TRACKING
                 self._score = 0.0
+                self._last_error = ""
                 self._cursor_ns = frame.stamp_ns
                 self._catchup_until_ns = self._buffer.newest.stamp_ns
                 catchup = len(self._buffer.after(frame.stamp_ns))
@@ -407,46 +484,58 @@ class TrackerNode(LifecycleNode):
                 self._lock.notify()
         self._detections_pub.publish(init_detections)
         self._status_pub.publish(status)
-        message = (f"tracking {track_id} from the frame stamped {frame.stamp_ns} ns, "
+        message = (f"tracking {track_id} from the frame stamped {format_ns(frame.stamp_ns)} s, "
                    f"{catchup} buffered frame(s) after it")
         self.get_logger().info(message)
         return True, message, track_id
 
-    def _target_frame(self, requested_ns: int) -> StampedFrame:
-        """The buffered frame a target stamp names (zero: the newest); InputError if there is none (lock held)."""
+    def _target_frame(self, requested_ns: int, frame_id: str) -> StampedFrame:
+        """The buffered frame a target stamp names (zero: the newest); InputError if there is none or its frame_id
+        differs from the request's (lock held)."""
         newest, oldest = self._buffer.newest, self._buffer.oldest
         if newest is None or oldest is None:
             raise InputError(f"no image received yet on {self._image_sub.topic_name}: cannot set a target")
         if requested_ns == 0:
-            return newest
-        frame = self._buffer.at_or_before(requested_ns)
-        if frame is None:
-            raise InputError(
-                f"target stamp {requested_ns} ns is older than the oldest buffered frame ({oldest.stamp_ns} ns); "
-                f"frames are kept for frame_buffer_s={self.params.frame_buffer_s} s")
+            frame = newest
+        elif requested_ns > newest.stamp_ns:
+            raise InputError(f"target stamp {format_ns(requested_ns)} s names a frame that has not arrived: the "
+                             f"newest frame is stamped {format_ns(newest.stamp_ns)} s")
+        else:
+            frame = self._buffer.at_or_before(requested_ns)
+            if frame is None:
+                raise InputError(
+                    f"target stamp {format_ns(requested_ns)} s is older than the oldest buffered frame "
+                    f"({format_ns(oldest.stamp_ns)} s); frames are kept for frame_buffer_s="
+                    f"{self.params.frame_buffer_s} s and frame_buffer_mb={self.params.frame_buffer_mb}")
+        image_frame_id = frame.header.frame_id
+        if frame_id and image_frame_id and frame_id != image_frame_id:
+            raise InputError(f"target frame_id {frame_id!r} is not the images' frame_id {image_frame_id!r}")
         return frame
 
     def _target_failed(self, reason: str) -> tuple[bool, str, str]:
-        """Record and log a rejected target (lock held)."""
+        """Record, log and publish (in the status) a rejected target (lock held)."""
         self._last_error = f"set_target failed: {reason}"
         self.get_logger().warning(self._last_error)
+        if self._active:
+            self._status_pub.publish(self._status(Header(stamp=self.get_clock().now().to_msg(),
+                                                         frame_id=self._frame_id)))
         return False, reason, ""
 
     def _on_clear_target(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
         """Service: forget the target; the node goes IDLE."""
-        with self._tracker_lock:
-            self.tracker.reset()
-            with self._lock:
-                had_target = self._state != TrackStatus.IDLE
-                self._generation += 1
-                self._state = TrackStatus.IDLE
-                self._track_id = ""
-                self._score = 0.0
-                self._catchup_until_ns = -1
-                self._cursor_ns = self._published_ns  # frames after the last published one are taken again
-                header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
-                status = self._status(header)
-        self._status_pub.publish(status)
+        try:
+            with self._tracker_lock:
+                self.tracker.reset()
+                with self._lock:
+                    had_target = self._state != TrackStatus.IDLE
+                    self._drop_target()
+                    header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
+                    status = self._status(header)
+            self._status_pub.publish(status)
+        except Exception as exc:  # a request must never stop the executor
+            response.success, response.message = False, f"clear_target failed: {exc!r}"
+            self.get_logger().error(response.message)
+            return response
         response.success = True
         response.message = "target cleared" if had_target else "no target was set"
         return response
@@ -454,16 +543,44 @@ class TrackerNode(LifecycleNode):
     # ---- worker -----------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        """Worker loop: take the next frame, track it, publish."""
-        while True:
-            with self._lock:
-                job = self._next_job()
-                while job is None and not self._stopping:
-                    self._lock.wait()
+        """Worker loop: take the next frame, track it, publish. A frame that fails is counted and the loop goes on;
+        if the thread dies anyway, the node says so and stops (exit code 1)."""
+        try:
+            while True:
+                with self._lock:
                     job = self._next_job()
-                if self._stopping:
-                    return
-            self._process(job)
+                    while job is None and not self._stopping:
+                        self._lock.wait()
+                        job = self._next_job()
+                    if self._stopping:
+                        return
+                try:
+                    self._process(job)
+                except Exception as exc:
+                    self._frame_failed(job, exc)
+        except BaseException as exc:
+            self._worker_died(exc)
+
+    def _frame_failed(self, job: Job, exc: Exception) -> None:
+        """Count a frame whose processing raised (silent while the node shuts down: publishers are gone)."""
+        if not self.context.ok():
+            return
+        with self._lock:
+            self._counters.dropped += 1
+            self._last_error = f"processing the frame stamped {format_ns(job.frame.stamp_ns)} s failed: {exc!r}"
+            self.get_logger().error(self._last_error, throttle_duration_sec=LOG_THROTTLE_S)
+
+    def _worker_died(self, exc: BaseException) -> None:
+        """Say that the tracking worker died and stop the process (main() exits with 1)."""
+        self._worker_error = f"the tracking worker died: {exc!r}"
+        self.get_logger().fatal(f"{self._worker_error}; stopping the node")
+        self._window.tracking_failed(self._worker_error)
+        rclpy.try_shutdown(context=self.context)
+
+    @property
+    def worker_error(self) -> str:
+        """Why the tracking worker died ('' while it runs or after a clean stop)."""
+        return self._worker_error
 
     def _next_job(self) -> Job | None:
         """The next frame to process while active: in order while catching up, else the newest (lock held)."""
@@ -478,7 +595,8 @@ class TrackerNode(LifecycleNode):
             frame = pending[-1]
             self._counters.dropped += len(pending) - 1
         self._cursor_ns = frame.stamp_ns
-        return Job(frame, frame.stamp_ns <= self._published_ns, self._generation, self._state != TrackStatus.IDLE)
+        return Job(frame, frame.stamp_ns <= self._published_ns, self._generation, self._state != TrackStatus.IDLE,
+                   self._epoch)
 
     def _process(self, job: Job) -> None:
         """Track one frame and publish detections, status and (when watched) the debug image."""
@@ -490,10 +608,13 @@ class TrackerNode(LifecycleNode):
                 start = time.perf_counter()
                 try:
                     result = self.tracker.track(job.frame.frame)
-                except SmatError as exc:
+                except Exception as exc:  # SmatError, or anything the backend raises: LOST with the reason
                     error = f"tracking failed: {exc}"
                 elapsed = time.perf_counter() - start
         with self._lock:
+            if job.epoch != self._epoch:  # the ordering restarted while this frame was tracked
+                self._counters.dropped += 1
+                return
             if job.generation != self._generation:
                 return
             if not self._active:  # deactivated while tracking: nothing is published
@@ -540,7 +661,14 @@ class TrackerNode(LifecycleNode):
         return diagnostics.Counts(counters.received, counters.processed, counters.dropped, counters.rejected)
 
     def _publish_diagnostics(self) -> None:
-        """Timer: publish the node's health on /diagnostics (hardware_id: the node's name)."""
+        """Timer: publish the node's health on /diagnostics (hardware_id: the node's name); errors are logged."""
+        try:
+            self._diagnose()
+        except Exception as exc:  # a diagnostics bug must not stop the executor
+            self.get_logger().error(f"/diagnostics failed: {exc!r}", throttle_duration_sec=LOG_THROTTLE_S)
+
+    def _diagnose(self) -> None:
+        """Publish one DiagnosticArray."""
         now_s = time.monotonic()
         with self._lock:
             state = STATE_NAMES[self._state]
@@ -571,6 +699,7 @@ class TrackerNode(LifecycleNode):
             frames_dropped=counters.dropped, frames_rejected=counters.rejected, frames_replayed=counters.replayed,
             debug_images=counters.debug_images,
             processing_ms=float(processing_ms), latency_ms=float(latency_ms), last_error=self._last_error,
+            clock_resets=self._stamps.resets,
         )
 
 
@@ -581,7 +710,9 @@ def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float) -
 
 
 def main(args: list[str] | None = None) -> int:
-    """Run the smat_tracker node until shutdown; 1 when it cannot be created (a parameter of the wrong type)."""
+    """Run the smat_tracker node until SIGINT/SIGTERM or shutdown (0); 1 when it cannot be created (a parameter of
+    the wrong type) or its tracking worker died."""
+    signals.handle_signals()
     rclpy.init(args=args)
     try:
         node = TrackerNode()
@@ -589,19 +720,22 @@ def main(args: list[str] | None = None) -> int:
         rclpy.logging.get_logger("smat_tracker").fatal(str(exc))
         rclpy.try_shutdown()
         return 1
+    except KeyboardInterrupt:
+        rclpy.try_shutdown()
+        return 0
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
         if node.params.autostart:
             node.autostart()
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
+        signals.spin(executor, node.context)
+    except KeyboardInterrupt:  # a signal while the model loads
         pass
     finally:
         node.close()
         node.destroy_node()
         rclpy.try_shutdown()
-    return 0
+    return 1 if node.worker_error else 0
 
 
 if __name__ == "__main__":

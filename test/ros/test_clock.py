@@ -19,6 +19,16 @@ def stamp(sec: int, nanosec: int = 0) -> types.SimpleNamespace:
     return types.SimpleNamespace(sec=sec, nanosec=nanosec)
 
 
+class Buffering(FrameClock):
+    """A FrameClock whose every admitted frame is buffered (admit then accept)."""
+
+    def admit(self, stamp, now_ns):
+        admission = super().admit(stamp, now_ns)
+        if admission.verdict is not Verdict.REJECT:
+            self.accept(admission)
+        return admission
+
+
 def test_stamps_convert_or_name_the_problem():
     assert stamp_to_ns(stamp(12, 5)) == 12 * S + 5
     assert stamp_to_ns(stamp(2**31 - 1, S - 1)) == (2**31 - 1) * S + S - 1
@@ -33,7 +43,7 @@ def test_stamps_convert_or_name_the_problem():
 
 
 def test_increasing_stamps_are_accepted_and_repeats_or_late_frames_rejected():
-    clock = FrameClock()
+    clock = Buffering()
     first = clock.admit(stamp(100), NOW)
     assert first.verdict is Verdict.ACCEPT and first.key_ns == 100 * S
     assert clock.admit(stamp(100, 100), NOW).verdict is Verdict.ACCEPT
@@ -44,7 +54,7 @@ def test_increasing_stamps_are_accepted_and_repeats_or_late_frames_rejected():
 
 
 def test_backwards_jumps_reset_the_ordering_and_are_counted():
-    clock = FrameClock(ClockPolicy(reset_after_s=1.0))
+    clock = Buffering(ClockPolicy(reset_after_s=1.0))
     for sec in (500, 501, 502):
         assert clock.admit(stamp(sec), NOW).verdict is Verdict.ACCEPT
     loop = clock.admit(stamp(10), NOW)  # a bag played again from its start
@@ -55,7 +65,7 @@ def test_backwards_jumps_reset_the_ordering_and_are_counted():
 
 
 def test_invalid_and_far_future_stamps_are_rejected_without_blocking_later_frames():
-    clock = FrameClock(ClockPolicy(max_ahead_s=10.0))
+    clock = Buffering(ClockPolicy(max_ahead_s=10.0))
     assert clock.admit(stamp(1_700_000_000), NOW).verdict is Verdict.ACCEPT
     for bad, words in [(stamp(2**31 - 1), "ahead of the node clock"), (stamp(-1), "negative"),
                        (stamp(1_700_000_001, 4294967295), "not normalized"),
@@ -67,13 +77,27 @@ def test_invalid_and_far_future_stamps_are_rejected_without_blocking_later_frame
 
 
 def test_far_future_is_not_judged_while_the_node_clock_is_zero():
-    clock = FrameClock()  # use_sim_time before the first /clock message
+    clock = Buffering()  # use_sim_time before the first /clock message
     assert clock.admit(stamp(2**31 - 1), 0).verdict is Verdict.ACCEPT
     assert clock.admit(stamp(5), 0).verdict is Verdict.RESET  # the real stamps then restart the ordering
 
 
-def test_unstamped_frames_are_ordered_by_arrival():
+def test_a_frame_judged_but_not_buffered_does_not_move_the_ordering():
     clock = FrameClock()
+    clock.accept(clock.admit(stamp(100), NOW))
+    judged = clock.admit(stamp(101), NOW)  # its pixels then turn out invalid: never accepted
+    assert judged.verdict is Verdict.ACCEPT and clock.newest_ns == 100 * S
+    assert clock.admit(stamp(101), NOW).verdict is Verdict.ACCEPT
+    loop = clock.admit(stamp(5), NOW)
+    assert loop.verdict is Verdict.RESET and clock.resets == 0  # counted only when accepted
+    clock.accept(loop)
+    assert clock.resets == 1 and clock.newest_ns == 5 * S
+    with pytest.raises(ValueError):
+        clock.accept(clock.admit(stamp(-1), NOW))
+
+
+def test_unstamped_frames_are_ordered_by_arrival():
+    clock = Buffering()
     keys = [clock.admit(stamp(0), now).key_ns for now in (NOW, NOW, NOW - 5, NOW + 7)]
     assert keys == [NOW, NOW + 1, NOW + 2, NOW + 7]
     assert clock.resets == 0
@@ -85,7 +109,7 @@ def test_unstamped_frames_are_ordered_by_arrival():
 @given(events=st.lists(st.tuples(st.integers(-2**31, 2**31 - 1), st.integers(0, 2**32 - 1),
                                  st.integers(0, 2**63 - 1)), max_size=30))
 def test_any_stamp_sequence_gives_a_verdict_and_accepted_keys_increase_between_resets(events):
-    clock = FrameClock()
+    clock = Buffering()
     previous, resets = None, 0
     for sec, nanosec, now in events:
         admission = clock.admit(stamp(sec, nanosec), now)
