@@ -46,8 +46,23 @@ export FASTRTPS_DEFAULT_PROFILES_FILE=$ROOT/config/fastdds_localhost.xml
 export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-$((20 + $$ % 70))}
 FRAMES=$(find "$SEQUENCE/img" -name '*.jpg' | wc -l)
 
+# Stop the background nodes: SIGINT, then SIGTERM after STOP_WAIT_S seconds, then SIGKILL. Background jobs of a
+# non-interactive shell start with SIGINT ignored; the nodes re-enable it, but a SIGINT that arrives while one is
+# still importing is lost, so SIGTERM follows (docs/reliability.md, "Stopping").
+STOP_WAIT_S=5
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+running() { local pid; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done; }
+cleanup() {
+  local signal left tick
+  for signal in INT TERM KILL; do
+    left=$(running)
+    [ -z "$left" ] && break
+    [ "$signal" = INT ] || echo "[demo] still running after ${STOP_WAIT_S} s: SIG$signal to" $left >&2
+    kill -"$signal" $left 2>/dev/null || true
+    for tick in $(seq $((STOP_WAIT_S * 10))); do [ -z "$(running)" ] && break; sleep 0.1; done
+  done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
 
 if [ "$UI" -eq 1 ]; then

@@ -21,7 +21,7 @@ import time
 import traceback
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 import rclpy
@@ -305,6 +305,16 @@ class TrackerNode(LifecycleNode):
                 self.get_logger().warning(f"rejected parameter change: {reason}")
                 return SetParametersResult(successful=False, reason=reason)
         return SetParametersResult(successful=True)
+
+    def set_parameters_atomically(self, parameter_list: list[Parameter]) -> SetParametersResult:
+        """rclpy's, except that an undeclared parameter is refused with its name (rclpy's reason names none)."""
+        unknown = [param.name for param in parameter_list if not self.has_parameter(param.name)]
+        if unknown:
+            reason = (f"unknown parameter(s) {', '.join(map(repr, unknown))}: the node's parameters are "
+                      f"{', '.join(FIELDS)} and use_sim_time")
+            self.get_logger().warning(f"rejected parameter change: {reason}")
+            return SetParametersResult(successful=False, reason=reason)
+        return super().set_parameters_atomically(parameter_list)
 
     def _on_parameters_set(self, params: list[Parameter]) -> None:
         """Apply accepted parameter changes."""
@@ -709,7 +719,12 @@ def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float) -
     return draw_track(frame, box, score, label=STATE_NAMES[state], color=STATE_COLORS[state])
 
 
-def main(args: list[str] | None = None) -> int:
+def main(args: list[str] | None = None) -> NoReturn:
+    """Run the node (see :func:`run`) and end the process with its exit code without a slow interpreter teardown."""
+    signals.exit_process(run(args))
+
+
+def run(args: list[str] | None = None) -> int:
     """Run the smat_tracker node until SIGINT/SIGTERM or shutdown (0); 1 when it cannot be created (a parameter of
     the wrong type) or its tracking worker died."""
     signals.handle_signals()

@@ -9,11 +9,17 @@ to waiting without a timeout, and nothing wakes it again until the next message 
 1 of 20 for SIGTERM on an idle node). With :func:`handle_signals` called before ``rclpy.init``, rclpy chains to
 Python handlers that raise :class:`KeyboardInterrupt` in the main thread as soon as it wakes, and :func:`spin` also
 wakes every ``poll_s`` to check the context, so a signal is never lost once ``rclpy.init`` has run.
+:func:`exit_process` then ends the process without the interpreter's finalization: with torch and onnxruntime
+loaded it took 1-3 s on a busy 2-core machine (measured: node released in 7 ms, process gone 2.9 s after SIGINT).
 """
 from __future__ import annotations
 
+import logging
+import os
 import signal
+import sys
 from types import FrameType
+from typing import NoReturn
 
 from rclpy.context import Context
 from rclpy.executors import Executor, ExternalShutdownException
@@ -39,3 +45,12 @@ def spin(executor: Executor, context: Context, poll_s: float = POLL_S) -> None:
             executor.spin_once(timeout_sec=poll_s)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process with ``code`` now: call it once the node is destroyed and ``rclpy`` shut down (which
+    finalizes ROS logging); Python's logging and stdio are flushed first."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,202 @@
+"""Soak test of the smat_tracker node over DDS: frames with a target streamed for N minutes (or N frames).
+
+Starts the node as its own process (loopback, own ROS_DOMAIN_ID, config/fastdds_localhost.xml), plays the bundled
+vtest_person frames in a loop at --rate-hz with fresh stamps (best effort, like a camera), sets the target on the
+first frame of every loop, and prints every --report-s seconds and at the end: the node's RSS (start after warm-up,
+now, peak), frames published / received / processed / dropped / rejected / lost in transport, the node's latency
+(image received -> detections published, from TrackStatus) and the round trip seen here, p50 and p99. The node is
+stopped with SIGINT at the end; its exit code and stop time are printed. A slow machine only means more drops.
+Not a test: it takes minutes. Run: .venv/bin/python scripts/soak.py --minutes 15 --rate-hz 15
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = ROOT / "config" / "fastdds_localhost.xml"
+FIXTURE_CHECKPOINT = ROOT / "test" / "fixtures" / "smat_reference" / "checkpoint.pth.tar"
+DEMO_CHECKPOINT = ROOT / "weights" / "smat_demo.safetensors"
+SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
+WARMUP_FRAMES = 30
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default = DEMO_CHECKPOINT if DEMO_CHECKPOINT.is_file() else FIXTURE_CHECKPOINT
+    parser.add_argument("--checkpoint", type=Path, default=default, help=f"weights (default: {default.name})")
+    parser.add_argument("--minutes", type=float, default=10.0, help="how long to stream (default 10)")
+    parser.add_argument("--frames", type=int, default=0, help="stop after this many frames instead (0: --minutes)")
+    parser.add_argument("--rate-hz", type=float, default=15.0, help="frames per second sent (default 15)")
+    parser.add_argument("--threads", type=int, default=1, help="inference threads of the node (default 1)")
+    parser.add_argument("--report-s", type=float, default=60.0, help="seconds between progress lines (default 60)")
+    parser.add_argument("--domain-id", type=int, default=150 + os.getpid() % 10, help="ROS_DOMAIN_ID to use")
+    args = parser.parse_args()
+    if not args.checkpoint.is_file():
+        parser.error(f"checkpoint not found: {args.checkpoint}")
+    if args.rate_hz <= 0 or args.minutes <= 0 or args.frames < 0:
+        parser.error("need --rate-hz > 0, --minutes > 0 and --frames >= 0")
+    return args
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values`` (nearest rank); nan when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MiB (nan once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def main() -> int:
+    """Start the node, stream, report, stop the node; 0 when the node survived and stopped cleanly."""
+    args = parse_args()
+    os.environ.update(ROS_DOMAIN_ID=str(args.domain_id), FASTRTPS_DEFAULT_PROFILES_FILE=str(PROFILE))
+    import numpy as np
+    import rclpy
+    from rclpy.qos import QoSProfile, qos_profile_sensor_data
+    from rclpy.time import Time
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header
+    from vision_msgs.msg import Detection2DArray
+
+    from smat_ros.msg import TrackStatus
+    from smat_ros.ros.conversions import box_to_bbox, rgb_to_image
+    from smat_ros.srv import SetTarget
+    from smat_ros.video import list_images, read_image
+
+    frames = [read_image(path) for path in list_images(SEQUENCE / "img")]
+    init_box = tuple(float(v) for v in (SEQUENCE / "init.txt").read_text().split(","))
+    log_path = Path(tempfile.mkdtemp(prefix="smat_soak_")) / "node.log"
+    node_cmd = [sys.executable, "-m", "smat_ros.ros.node", "--ros-args", "-p", f"checkpoint:={args.checkpoint}",
+                "-p", f"threads:={args.threads}", "-p", "lost_score_threshold:=0.0"]
+    process = subprocess.Popen(node_cmd, cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    print(f"[soak] node pid {process.pid}, log {log_path}, domain {args.domain_id}", flush=True)
+    rclpy.init()
+    driver = rclpy.create_node("soak_driver")
+    image_pub = driver.create_publisher(Image, "image", qos_profile_sensor_data)
+    sent: dict[int, float] = {}  # stamp -> time published (monotonic)
+    round_trips: list[float] = []
+    latencies: list[float] = []
+    last: list[TrackStatus] = []
+
+    def on_detections(msg: Detection2DArray) -> None:
+        stamp = Time.from_msg(msg.header.stamp).nanoseconds
+        if stamp in sent:
+            round_trips.append((time.monotonic() - sent.pop(stamp)) * 1e3)
+
+    def on_status(msg: TrackStatus) -> None:
+        if msg.latency_ms > 0:
+            latencies.append(msg.latency_ms)
+        last[:] = [msg]
+
+    driver.create_subscription(Detection2DArray, "/smat_tracker/detections", on_detections, QoSProfile(depth=50))
+    driver.create_subscription(TrackStatus, "/smat_tracker/status", on_status, QoSProfile(depth=50))
+    client = driver.create_client(SetTarget, "/smat_tracker/set_target")
+
+    def spin_for(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            rclpy.spin_once(driver, timeout_sec=max(0.0, min(0.01, deadline - time.monotonic())))
+            if time.monotonic() >= deadline:
+                return
+
+    started = time.monotonic()
+    while not (client.service_is_ready() and image_pub.get_subscription_count() > 0):
+        if process.poll() is not None or time.monotonic() - started > 300:
+            print(f"[soak] the node did not come up; its log:\n{log_path.read_text()}", file=sys.stderr)
+            return 1
+        spin_for(0.1)
+
+    period = 1.0 / args.rate_hz
+    end_time = time.monotonic() + args.minutes * 60
+    published = targets = failed_targets = 0
+    rss_start = peak = float("nan")
+    next_report = time.monotonic() + args.report_s
+    next_time = time.monotonic()
+    pending_target = None
+    while (published < args.frames) if args.frames else (time.monotonic() < end_time):
+        index = published % len(frames)
+        stamp = driver.get_clock().now()
+        header = Header(stamp=stamp.to_msg(), frame_id="camera")
+        image_pub.publish(rgb_to_image(frames[index], header, "bgr8"))
+        sent[stamp.nanoseconds] = time.monotonic()
+        published += 1
+        if index == 0:  # the person's box on the first frame of every loop
+            request = SetTarget.Request(header=header, bbox=box_to_bbox(init_box))
+            pending_target = client.call_async(request)
+            targets += 1
+        if pending_target is not None and pending_target.done():
+            failed_targets += not pending_target.result().success
+            pending_target = None
+        if published == WARMUP_FRAMES:
+            rss_start = rss_mb(process.pid)
+            latencies.clear()
+            round_trips.clear()
+        peak = max(peak, rss_mb(process.pid)) if published >= WARMUP_FRAMES else peak
+        if len(sent) > 1000:  # answers that never came: forget the oldest
+            for key in sorted(sent)[:500]:
+                del sent[key]
+        if time.monotonic() >= next_report:
+            print(f"[soak] {report(published, last, rss_start, rss_mb(process.pid), peak, latencies, round_trips)}",
+                  flush=True)
+            next_report += args.report_s
+        if process.poll() is not None:
+            print(f"[soak] the node died (exit {process.returncode}); its log:\n{log_path.read_text()}")
+            return 1
+        next_time += period
+        spin_for(max(0.0, next_time - time.monotonic()))
+        if next_time < time.monotonic() - 1.0:  # this process fell behind (busy machine): do not burst
+            next_time = time.monotonic()
+    spin_for(3.0)
+    rss_end = rss_mb(process.pid)
+    print(f"[soak] done after {(time.monotonic() - started) / 60:.1f} min, {targets} targets set "
+          f"({failed_targets} refused)")
+    print(f"[soak] {report(published, last, rss_start, rss_end, peak, latencies, round_trips)}")
+    sent_at = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        code = process.wait()
+        print("[soak] the node did not stop within 30 s of SIGINT: killed")
+    print(f"[soak] node stopped {time.monotonic() - sent_at:.2f} s after SIGINT, exit code {code}")
+    driver.destroy_node()
+    rclpy.try_shutdown()
+    return 0 if code == 0 else 1
+
+
+def report(published: int, last: list, rss_start: float, rss_now: float, peak: float, latencies: list[float],
+           round_trips: list[float]) -> str:
+    """One line of figures."""
+    status = last[0] if last else None
+    counts = ("no status yet" if status is None else
+              f"received {status.frames_received} processed {status.frames_processed} dropped "
+              f"{status.frames_dropped} rejected {status.frames_rejected} lost in transport "
+              f"{published - status.frames_received}")
+    return (f"published {published}; {counts}; RSS start {rss_start:.1f} MiB now {rss_now:.1f} MiB peak {peak:.1f} MiB;"
+            f" node latency p50 {percentile(latencies, 0.5):.1f} ms p99 {percentile(latencies, 0.99):.1f} ms;"
+            f" round trip p50 {percentile(round_trips, 0.5):.1f} ms p99 {percentile(round_trips, 0.99):.1f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
