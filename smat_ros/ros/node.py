@@ -735,17 +735,12 @@ def run(args: list[str] | None = None) -> int:
         rclpy.logging.get_logger("smat_tracker").fatal(str(exc))
         rclpy.try_shutdown()
         return 1
-    except KeyboardInterrupt:
-        rclpy.try_shutdown()
-        return 0
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
-        if node.params.autostart:
+        if node.params.autostart and not signals.stop_requested():
             node.autostart()
         signals.spin(executor, node.context)
-    except KeyboardInterrupt:  # a signal while the model loads
-        pass
     finally:
         node.close()
         node.destroy_node()

@@ -24,7 +24,6 @@ from std_msgs.msg import Header
 from vision_msgs.msg import Detection2DArray
 
 from smat_ros.errors import InputError
-from smat_ros.ros import signals
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_compressed, rgb_to_image
 from smat_ros.video import FrameSource
 
@@ -130,7 +129,6 @@ class VideoSource(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Play the source once (or forever with loop); 1 when it cannot start."""
-    signals.handle_signals()
     rclpy.init(args=args)
     try:
         node = VideoSource()
