@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import warnings
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -20,6 +21,9 @@ from smat_ros.config import ModelConfig, TrackerConfig, check_crop_sizes
 from smat_ros.crop import Box, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
 from smat_ros.device import resolve_device
 from smat_ros.errors import NetworkOutputError, NotInitializedError
+from smat_ros.follow.motion import ConstantVelocityFilter
+from smat_ros.follow.reacquire import PIXEL_MOTION, ReacquireConfig, ReacquisitionSearch, similar_size
+from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
 from smat_ros.model import SMAT, decode_boxes
 
 log = logging.getLogger(__name__)
@@ -27,10 +31,24 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class TrackResult:
-    """One tracking step: the box (x, y, w, h) in frame pixels and the network's confidence at its centre."""
+    """One tracking step: the box (x, y, w, h) in frame pixels, the network's confidence at its centre, the state.
+
+    With re-acquisition on, ``box`` is the last box where the target was seen while the state is LOST (``visible``
+    is False); without it ``box`` is the network's box on every frame, as in the paper's protocol.
+    """
 
     box: Box
     score: float
+    state: TrackState = TrackState.TRACKING
+    event: TrackEvent = TrackEvent.NONE
+    seconds_since_seen: float = 0.0
+    reason: str = ""
+    searches: int = 0  # extra network runs spent on the re-acquisition search on this frame
+
+    @property
+    def visible(self) -> bool:
+        """Whether the target is seen on this frame (state TRACKING)."""
+        return self.state == TrackState.TRACKING
 
 
 LEGACY_OPTIONS = ("precision", "graph", "provider", "threads")
@@ -65,6 +83,9 @@ class Tracker:
     ``"torch"``, ``"onnxruntime"`` or a ready :class:`~smat_ros.backends.Backend`. ``options`` says how the backend
     runs (:class:`~smat_ros.backends.BackendOptions`: precision, torch graph mode, onnxruntime provider, threads,
     graph cache). The backend chosen is logged at INFO.
+    ``states`` sets the IDLE/TRACKING/LOST thresholds (:class:`~smat_ros.follow.states.StateConfig`);
+    ``reacquire`` (True or a :class:`~smat_ros.follow.reacquire.ReacquireConfig`) searches the whole image for a
+    LOST target; off by default, so that evaluation keeps the paper's protocol.
     """
 
     def __init__(
@@ -76,6 +97,8 @@ class Tracker:
         options: BackendOptions | None = None,
         *,
         half: bool | None = None,
+        states: StateConfig = StateConfig(),
+        reacquire: bool | ReacquireConfig = False,
         **legacy: Any,
     ) -> None:
         check_crop_sizes(config, model.config)
@@ -93,6 +116,14 @@ class Tracker:
         self.window = hann_window(model.config.feat_size).to(self.backend.device)
         self._template: object | None = None
         self._box: Box | None = None
+        self._states = TrackStateMachine(states)
+        search = ReacquireConfig() if reacquire is True else reacquire or None
+        self._search = ReacquisitionSearch(search, config.search_factor) if search else None
+        self._seen_box: Box | None = None  # where the target was last seen (the probe while LOST)
+        self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
+        self._motion = ConstantVelocityFilter(PIXEL_MOTION)  # centre of the seen boxes, pixels over stamps
+        self._idle_reason = ""  # why a timed-out target was dropped
+        self._frame_shape: tuple[int, ...] = ()  # of the last frame seen, to plan a search after a reconfigure
 
     @classmethod
     def from_checkpoint(
@@ -105,13 +136,16 @@ class Tracker:
         backend: str = "auto",
         options: BackendOptions | None = None,
         half: bool | None = None,
+        states: StateConfig = StateConfig(),
+        reacquire: bool | ReacquireConfig = False,
         **legacy: Any,
     ) -> "Tracker":
         """Tracker with weights from an official .pth.tar, a state_dict file or safetensors."""
         model = SMAT(model_config)
         load_weights(model, path)
         log.info("loaded SMAT weights from %s", path)
-        return cls(model, config, device=device, backend=backend, options=legacy_options(options, half, legacy))
+        return cls(model, config, device=device, backend=backend, options=legacy_options(options, half, legacy),
+                   states=states, reacquire=reacquire)
 
     @property
     def initialized(self) -> bool:
@@ -123,32 +157,158 @@ class Tracker:
         """The current target box (x, y, w, h), or None before initialization."""
         return self._box
 
+    @property
+    def state(self) -> TrackState:
+        """IDLE (no target), TRACKING or LOST."""
+        return self._states.state
+
+    @property
+    def reacquire(self) -> bool:
+        """Whether a LOST target is searched for over the whole image."""
+        return self._search is not None
+
+    def configure_follow(self, states: StateConfig | None = None,
+                         reacquire: bool | ReacquireConfig | None = None) -> None:
+        """Change the state thresholds and/or the re-acquisition search (None: unchanged); the track goes on."""
+        if states is not None:
+            self._states.reconfigure(states)
+        if reacquire is not None:
+            search = ReacquireConfig() if reacquire is True else reacquire or None
+            self._search = ReacquisitionSearch(search, self.config.search_factor) if search else None
+            if self._search and self._states.state == TrackState.LOST and self._seen_box and self._frame_shape:
+                self._box = self._seen_box
+                self._search.start(self._frame_shape, self._seen_box)
+            self._candidate = None
+
     def reset(self) -> None:
         """Forget the target."""
         self._template = None
         self._box = None
+        self._seen_box = self._candidate = None
+        self._idle_reason = ""
+        self._states.clear()
 
-    def initialize(self, frame: np.ndarray, box: Sequence[float]) -> None:
-        """Set the target: ``box`` (x, y, w, h) in pixels on ``frame`` (HxWx3 uint8 RGB); caches template features."""
+    def initialize(self, frame: np.ndarray, box: Sequence[float], stamp: float | None = None) -> None:
+        """Set the target: ``box`` (x, y, w, h) in pixels on ``frame`` (HxWx3 uint8 RGB); caches template features.
+
+        ``stamp`` is the frame's time in seconds (default: the monotonic clock), as for :meth:`track`.
+        """
         frame = validate_frame(frame)
         target = validate_box(box, frame.shape)
         crop, _ = sample_target(frame, target, self.config.template_factor, self.config.template_size)
         self._template = self.backend.template_features(crop)
-        self._box = target
+        self._box = self._seen_box = target
+        self._candidate = None
+        self._idle_reason = ""
+        stamp_s = time.monotonic() if stamp is None else float(stamp)
+        self._states.start(stamp_s)
+        self._motion.reset()
+        self._motion.update(target[0] + 0.5 * target[2], target[1] + 0.5 * target[3], stamp_s)
 
-    def track(self, frame: np.ndarray) -> TrackResult:
-        """Locate the target in ``frame`` (HxWx3 uint8 RGB) and return its box and score."""
-        if self._template is None or self._box is None:
-            raise NotInitializedError("track() called before initialize(): set a target first")
-        frame = validate_frame(frame)
+    def locate(self, frame: np.ndarray, box: Box, window: bool = True) -> tuple[Box, float]:
+        """Run the network on the search crop around ``box`` (at its scale): the unclipped frame box and its score.
+
+        ``window`` weighs the score map with the Hann window (small motion preferred), as a tracking step does;
+        the re-acquisition search runs without it. The tracker's state is not changed.
+        """
+        if self._template is None:
+            raise NotInitializedError("locate() called before initialize(): set a target first")
         size = self.config.search_size
-        crop, resize_factor = sample_target(frame, self._box, self.config.search_factor, size)
+        crop, resize_factor = sample_target(frame, box, self.config.search_factor, size)
         maps = self.backend.track(self._template, crop)
-        boxes, _, index = decode_boxes(self.window * maps.score_map, maps.size_map, maps.offset_map)
+        weighted = self.window * maps.score_map if window else maps.score_map
+        boxes, _, index = decode_boxes(weighted, maps.size_map, maps.offset_map)
         box_in_crop = (boxes[0] * size / resize_factor).tolist()  # (cx, cy, w, h) in frame pixels
         score = float(maps.score_map.flatten()[index[0]])
-        predicted = map_box_back(box_in_crop, self._box, size, resize_factor)
+        predicted = map_box_back(box_in_crop, box, size, resize_factor)
         if not all(np.isfinite(predicted)):
             raise NetworkOutputError("the network produced a non-finite box (corrupt weights?); target kept")
-        self._box = clip_box(predicted, frame.shape[0], frame.shape[1], margin=self.config.clip_margin)
-        return TrackResult(box=self._box, score=score)
+        return predicted, score
+
+    def track(self, frame: np.ndarray, stamp: float | None = None) -> TrackResult:
+        """Locate the target in ``frame`` (HxWx3 uint8 RGB) and return its box, score and state.
+
+        ``stamp`` is the frame's time in seconds (default: the monotonic clock); the LOST timeout and
+        ``seconds_since_seen`` use it. After a timeout the result is IDLE until a new :meth:`initialize`.
+        """
+        if self._template is None or self._box is None:
+            if self._idle_reason:
+                validate_frame(frame)
+                return TrackResult(self._seen_box or (0.0, 0.0, 0.0, 0.0), 0.0, TrackState.IDLE,
+                                   reason=self._idle_reason)
+            raise NotInitializedError("track() called before initialize(): set a target first")
+        frame = validate_frame(frame)
+        self._frame_shape = frame.shape
+        stamp_s = time.monotonic() if stamp is None else float(stamp)
+        if self._search is not None and self._states.state == TrackState.LOST:
+            return self._track_lost(frame, stamp_s)
+        predicted, score = self.locate(frame, self._box)
+        self._box = self._clip(predicted, frame)
+        seen = not self._states.is_low(score)
+        update = self._states.update(score, stamp_s)
+        if update.state == TrackState.TRACKING and seen:
+            self._see(self._box, stamp_s)
+        if update.event == TrackEvent.LOST and self._search is not None:
+            self._box = self._seen_box
+            self._candidate = None
+            self._search.start(frame.shape, self._seen_box)
+        return self._result(score, update)
+
+    def _track_lost(self, frame: np.ndarray, stamp_s: float) -> TrackResult:
+        """One LOST frame: the normal window at the candidate (or last seen box), then a budget of search tiles."""
+        assert self._search is not None and self._seen_box is not None
+        expected = self._expected_box(frame, stamp_s)
+        predicted, score = self.locate(frame, self._candidate or expected)
+        found: tuple[Box, float] | None = None
+        if self._acceptable(self._clip(predicted, frame), score, self._candidate is None):
+            found = (self._clip(predicted, frame), score)
+        new_candidate = self._candidate is None or found is None
+        runs = 0
+        if found is None:
+            for tile in self._search.next_tiles(frame.shape, expected):
+                tile_box, tile_score = self.locate(frame, tile, window=False)
+                runs += 1
+                tile_box = self._clip(tile_box, frame)
+                if self._acceptable(tile_box, tile_score, True) and (found is None or tile_score > found[1]):
+                    found = (tile_box, tile_score)
+        update = self._states.update(found[1] if found else None, stamp_s, new_candidate)
+        if update.event == TrackEvent.REACQUIRED and found is not None:
+            self._box = found[0]
+            self._motion.reset()
+            self._see(found[0], stamp_s)
+            self._candidate = None
+        else:
+            self._candidate = found[0] if found else None
+        return self._result(found[1] if found else score, update, runs)
+
+    def _see(self, box: Box, stamp_s: float) -> None:
+        """Remember ``box`` as where the target was seen at ``stamp_s``."""
+        self._seen_box = box
+        self._motion.update(box[0] + 0.5 * box[2], box[1] + 0.5 * box[3], stamp_s)
+
+    def _expected_box(self, frame: np.ndarray, stamp_s: float) -> Box:
+        """The last seen box moved to where its velocity takes it by ``stamp_s`` (capped), clipped to the frame."""
+        assert self._search is not None and self._seen_box is not None
+        x, y, w, h = self._seen_box
+        horizon = min(stamp_s, self._motion.stamp_s + self._search.config.max_prediction_s)
+        cx, cy = self._motion.predict(horizon)
+        return self._clip((cx - 0.5 * w, cy - 0.5 * h, w, h), frame)
+
+    def _acceptable(self, box: Box, score: float, new_candidate: bool) -> bool:
+        """Whether a LOST-time detection starts or continues a re-acquisition candidate (score and size)."""
+        assert self._search is not None and self._seen_box is not None
+        size_ok = similar_size(box, self._seen_box, self._search.config.max_size_change)
+        return size_ok and self._states.accepts(score, new_candidate)
+
+    def _clip(self, box: Box, frame: np.ndarray) -> Box:
+        """``box`` clipped to the frame with the configured margin."""
+        return clip_box(box, frame.shape[0], frame.shape[1], margin=self.config.clip_margin)
+
+    def _result(self, score: float, update: StateUpdate, searches: int = 0) -> TrackResult:
+        """The TrackResult of a frame from its score and state update (a timed-out target is dropped here)."""
+        if update.event == TrackEvent.TIMED_OUT:
+            log.warning("%s", update.reason)
+            self._template = None
+            self._idle_reason = update.reason
+        box = self._box if self._box is not None else self._seen_box
+        return TrackResult(box, score, update.state, update.event, update.seconds_since_seen, update.reason, searches)

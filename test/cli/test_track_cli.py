@@ -109,3 +109,37 @@ def test_onnxruntime_backend_from_the_cli(tmp_path: Path, short_sequence: Path, 
     bad = run_track("--checkpoint", str(checkpoint_path), "--input", str(short_sequence), "--init", "639,240,46,81",
                     "--device", "cpu", "--provider", "cuda")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and "provider" in bad.stderr
+
+
+def test_reacquire_writes_states_and_nan_boxes_while_lost(tmp_path: Path) -> None:
+    import cv2
+
+    from smat_ros.follow.scenarios import shift_frame
+    from smat_ros.video import list_images, read_image
+
+    folder = tmp_path / "jerk"
+    folder.mkdir()
+    for index, image in enumerate(list_images(ROOT / "test/fixtures/vtest_person/img")[:20]):
+        frame = read_image(image) if index < 10 else shift_frame(read_image(image), -230, 0)  # a camera jerk
+        cv2.imwrite(str(folder / f"{index + 1:08d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    boxes_out, states_out, config = tmp_path / "boxes.txt", tmp_path / "states.txt", tmp_path / "follow.yaml"
+    config.write_text("states: {found_after_frames: 2}\nreacquire: {budget: 1}\n")
+    result = run_track("--input", str(folder), "--init", "639,240,46,81", "--device", "cpu", "--reacquire",
+                       "--follow-config", str(config), "--boxes-out", str(boxes_out), "--states-out", str(states_out))
+    assert result.returncode == 0, result.stderr
+    states = states_out.read_text().splitlines()
+    boxes = boxes_out.read_text().splitlines()
+    assert len(states) == len(boxes) == 20
+    assert states[:10] == ["TRACKING"] * 10
+    lost = [i for i, s in enumerate(states) if s == "LOST"]
+    assert lost and all(boxes[i] == "nan,nan,nan,nan" for i in lost)
+    assert states[-1] == "TRACKING" and "nan" not in boxes[-1]  # found again after the jerk
+    assert float(boxes[-1].split(",")[0]) < 639 - 230  # on the shifted person, not where he was
+
+
+def test_follow_config_unknown_key_is_a_one_line_error(tmp_path: Path, short_sequence: Path) -> None:
+    config = tmp_path / "follow.yaml"
+    config.write_text("states: {lost_after: 3}\n")
+    result = run_track("--input", str(short_sequence), "--init", "639,240,46,81", "--device", "cpu",
+                       "--follow-config", str(config))
+    assert result.returncode == 1 and "unknown keys" in result.stderr and "Traceback" not in result.stderr

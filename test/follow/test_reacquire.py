@@ -1,0 +1,141 @@
+"""The re-acquisition search: its tile plan, and the tracker finding the vtest person after a jerk and a black-out."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smat_ros.config import ConfigError
+from smat_ros.follow.reacquire import (ReacquireConfig, ReacquisitionSearch, crop_overlaps, similar_size,
+                                       tile_box, tile_offsets)
+from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, iou, score_recovery
+from smat_ros.follow.states import TrackEvent, TrackState
+from smat_ros.tracker import Tracker
+from smat_ros.video import list_images, read_image
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "weights" / "smat_demo.safetensors"
+VTEST = ROOT / "test" / "fixtures" / "vtest_person"
+SHAPE = (576, 768, 3)
+BOX = (562.0, 237.0, 39.0, 87.0)
+
+
+def test_tiles_cover_the_whole_frame_at_the_last_scale() -> None:
+    order = tile_offsets(SHAPE, BOX, 4.0, (1.0,), 0.75)
+    tiles = {(i, j) for _, i, j in order}
+    assert (0, 0) not in tiles  # the normal window is run anyway
+    side = math.sqrt(BOX[2] * BOX[3]) * 4.0
+    centres = [tile_box(BOX, 1.0, i, j, 4.0, 0.75) for i, j in tiles | {(0, 0)}]
+    centres = [(b[0] + b[2] / 2, b[1] + b[3] / 2) for b in centres]
+    for x in range(0, 768, 16):  # every pixel is inside some tile's crop, away from its border
+        for y in range(0, 576, 16):
+            assert min(max(abs(x - cx), abs(y - cy)) for cx, cy in centres) <= 0.75 * side / 2 + 1
+
+
+def test_nearest_ring_first_and_revisited_before_each_wider_ring() -> None:
+    order = tile_offsets(SHAPE, BOX, 4.0, (1.0, 0.8), 0.75)
+    rings = [max(abs(i), abs(j)) for scale, i, j in order if scale == 1.0]
+    assert rings[:8] == [1] * 8
+    assert rings[8:16] == [1] * 8 and 2 in rings[16:40]
+    assert [s for s, _, _ in order][-1] == 0.8  # neighbouring scales after the last one
+
+
+def test_next_tiles_respects_the_budget_and_skips_tiles_off_the_frame() -> None:
+    search = ReacquisitionSearch(ReacquireConfig(budget=3), 4.0)
+    search.start(SHAPE, BOX)
+    seen = []
+    for _ in range(search.tile_count):
+        tiles = search.next_tiles(SHAPE, BOX)
+        assert len(tiles) == 3
+        assert all(crop_overlaps(t, SHAPE, 4.0, 0.75) for t in tiles)
+        seen.extend(tiles)
+    assert len({(round(t[0]), round(t[1]), round(t[2])) for t in seen}) > 50
+
+
+def test_size_check() -> None:
+    assert similar_size((0, 0, 40, 90), BOX, 1.5)
+    assert not similar_size((0, 0, 80, 90), BOX, 1.5)
+    assert not similar_size((0, 0, 40, 50), BOX, 1.5)
+
+
+def test_invalid_reacquire_config() -> None:
+    for changes in ({"budget": -1}, {"scales": ()}, {"tile_step": 0.0}, {"max_size_change": 0.5}):
+        with pytest.raises(ConfigError):
+            ReacquireConfig(**changes)
+
+
+@pytest.fixture(scope="module")
+def vtest() -> tuple[list[np.ndarray], list[tuple[float, ...]]]:
+    """The first 32 vtest frames and the demo network's boxes on them (the truth for the changed sequences)."""
+    frames = [read_image(p) for p in list_images(VTEST / "img")][:32]
+    init = tuple(float(v) for v in (VTEST / "init.txt").read_text().split(","))
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu")
+    tracker.initialize(frames[0], init, stamp=0.0)
+    return frames, [init] + [tracker.track(f, stamp=0.1 * i).box for i, f in enumerate(frames[1:], 1)]
+
+
+def run(scenario: Scenario, reacquire: bool) -> tuple[list, list, list]:
+    """States, boxes and events of the demo tracker on a scenario."""
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=reacquire)
+    tracker.initialize(scenario.frames[0], scenario.truth[0], stamp=0.0)
+    results = [tracker.track(f, stamp=0.1 * i) for i, f in enumerate(scenario.frames[1:], 1)]
+    return ([TrackState.TRACKING] + [r.state for r in results], [scenario.truth[0]] + [r.box for r in results],
+            [r.event for r in results])
+
+
+def test_back_on_the_person_after_a_camera_jerk(vtest) -> None:
+    frames, truth = vtest
+    scenario = camera_jerk("jerk", frames, truth, 10, -230, 0)
+    states, boxes, events = run(scenario, reacquire=True)
+    recovery = score_recovery(states, boxes, scenario.truth, scenario.event_frame)
+    assert recovery.frames_to_reacquire is not None and recovery.frames_to_reacquire <= 15
+    assert recovery.wrong_frames == 0
+    assert TrackEvent.LOST in events and TrackEvent.REACQUIRED in events
+    assert events.index(TrackEvent.LOST) < events.index(TrackEvent.REACQUIRED)
+    # without the search the box stays where the person was
+    states_off, boxes_off, _ = run(scenario, reacquire=False)
+    assert max(iou(b, t) for b, t in zip(boxes_off[12:], scenario.truth[12:])) < 0.1
+
+
+def test_back_on_the_person_after_a_black_out(vtest) -> None:
+    frames, truth = vtest
+    scenario = black_out("black-out", frames, truth, 8, 12)
+    states, boxes, events = run(scenario, reacquire=True)
+    recovery = score_recovery(states, boxes, scenario.truth, scenario.event_frame, scenario.hidden)
+    assert recovery.frames_to_reacquire is not None and recovery.frames_to_reacquire <= 15
+    assert recovery.wrong_frames == 0
+    assert all(s == TrackState.LOST for s in states[11:20])  # hidden: LOST, not a box on the black patch
+    assert all(b == boxes[11] for b in boxes[11:20])  # while LOST the box is the last one seen
+
+
+def test_reacquire_off_keeps_the_paper_boxes(vtest) -> None:
+    frames, truth = vtest
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu")
+    tracker.initialize(frames[0], truth[0])
+    assert [tracker.track(f).box for f in frames[1:]] == truth[1:]
+
+
+def test_thresholds_and_search_change_while_tracking(vtest) -> None:
+    from smat_ros.follow.states import StateConfig
+
+    frames, truth = vtest
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu")
+    tracker.initialize(frames[0], truth[0], stamp=0.0)
+    tracker.track(frames[1], stamp=0.1)
+    # a lost threshold above every score: LOST after lost_after_frames=1 frame
+    tracker.configure_follow(states=StateConfig(lost_score_threshold=0.99, found_score_threshold=0.99,
+                                                lost_after_frames=1), reacquire=True)
+    assert tracker.reacquire
+    result = tracker.track(frames[2], stamp=0.2)
+    assert result.state == TrackState.LOST and result.event == TrackEvent.LOST and result.box == truth[1]
+    tracker.configure_follow(states=StateConfig(target_timeout_s=0.25, lost_score_ratio=0.0, found_score_ratio=0.0,
+                                                found_score_threshold=0.99), reacquire=False)
+    assert tracker.track(frames[3], stamp=0.3).state == TrackState.LOST
+    timed_out = tracker.track(frames[4], stamp=0.45)
+    assert timed_out.state == TrackState.IDLE and timed_out.event == TrackEvent.TIMED_OUT
+    assert "target_timeout_s" in timed_out.reason and not tracker.initialized
+    assert tracker.track(frames[5], stamp=0.5).state == TrackState.IDLE  # stays IDLE, no error, until a new target
+    tracker.initialize(frames[5], truth[5], stamp=0.5)
+    assert tracker.state == TrackState.TRACKING
