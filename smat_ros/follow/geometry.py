@@ -37,7 +37,7 @@ class CameraModel:
     @classmethod
     def from_values(cls, width: int, height: int, k: Sequence[float], d: Sequence[float],
                     distortion_model: str = "plumb_bob") -> "CameraModel":
-        """Check and build a model from CameraInfo-style values (K row-major, 9 numbers); CameraModelError if unusable."""
+        """A checked model from CameraInfo-style values (K row-major, 9 numbers); CameraModelError if unusable."""
         matrix = np.asarray(k, dtype=np.float64).reshape(3, 3)  # row-major 9 -> 3x3
         coeffs = np.asarray(d, dtype=np.float64).reshape(-1)
         if not np.all(np.isfinite(matrix)) or matrix[0, 0] <= 0 or matrix[1, 1] <= 0:

@@ -6,9 +6,10 @@ consecutive low frames. A score *passes* when it is at or above ``found_score_th
 ``found_score_ratio`` times the reference. While LOST, a candidate starts with a passing score and holds while its
 scores stay at or above ``found_score_threshold`` and are not low; LOST turns TRACKING once one candidate has held
 for ``found_after_frames`` consecutive frames with a mean score that passes (one frame of a look-alike that happens
-to score high is not enough, and neither is a stranger that scores high once). Relative thresholds let one configuration serve networks whose scores are calibrated
-differently (the demo weights give 0.35-0.45 on background and 0.5-0.65 on the person). Times are the frames'
-stamps in seconds (header stamps in the node), never the wall clock.
+to score high is not enough, and neither is a stranger that scores high once). Relative thresholds let one
+configuration serve networks whose scores are calibrated differently (the demo weights give 0.35-0.45 on
+background and 0.5-0.65 on the person). Times are the frames' stamps in seconds (header stamps in the node), never
+the wall clock.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ class StateConfig:
     lost_score_ratio: float = 0.8
     lost_after_frames: int = 3
     found_score_threshold: float = 0.5
-    found_score_ratio: float = 0.95
+    found_score_ratio: float = 0.9
     found_after_frames: int = 2
     target_timeout_s: float = 0.0
     reference_frames: int = 15
@@ -160,7 +161,7 @@ class TrackStateMachine:
         return StateUpdate(self.state, TrackEvent.CLEARED if had_target else TrackEvent.NONE, reason=reason)
 
     def update(self, score: float | None, stamp_s: float, new_candidate: bool = False) -> StateUpdate:
-        """Apply one frame's score (None: nothing found); ``new_candidate``: it is at another place than last frame's."""
+        """Apply one frame's score (None: nothing found); ``new_candidate``: it is elsewhere than last frame's."""
         if self.state == TrackState.TRACKING:
             return self._update_tracking(score, stamp_s)
         if self.state == TrackState.LOST:

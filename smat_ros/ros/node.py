@@ -26,6 +26,7 @@ from typing import Any, Callable, NoReturn
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import Vector3Stamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import ParameterException
 from rclpy.executors import SingleThreadedExecutor
@@ -34,7 +35,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_services_default
 from rclpy.subscription import Subscription
 from rclpy.time import Time
-from sensor_msgs.msg import CompressedImage, Image
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 from std_srvs.srv import Trigger
 from vision_msgs.msg import BoundingBox2D, Detection2D, Detection2DArray
@@ -43,14 +44,19 @@ from smat_ros import Tracker, TrackResult
 from smat_ros.backends import BackendOptions
 from smat_ros.crop import Box, validate_box
 from smat_ros.errors import CheckpointError, InputError, SmatError
-from smat_ros.msg import TrackStatus
+from smat_ros.follow.geometry import CameraModel, CameraModelError
+from smat_ros.follow.overlay import draw_follow
+from smat_ros.follow.states import TrackEvent, TrackState
+from smat_ros.follow.target import TargetEstimate, TargetEstimator
+from smat_ros.msg import FollowTarget, TrackStatus
 from smat_ros.ros import diagnostics, signals
 from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, target_stamp_ns
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
+from smat_ros.ros.follow_outputs import CameraInfoMatcher, camera_model, follow_target, target_ray
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
-from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, descriptor, is_dynamic
+from smat_ros.ros.parameters import (DEFAULTS, FIELDS, NodeParameters, check, check_together, descriptor,
+                                     follow_configs, is_dynamic)
 from smat_ros.srv import SetTarget
-from smat_ros.video import draw_track
 from smat_ros.weights import demo_weights
 
 STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
@@ -59,6 +65,9 @@ OUTPUT_QOS = QoSProfile(depth=10)
 SERVICE_QOS = QoSProfile(depth=256, reliability=qos_profile_services_default.reliability,
                          durability=qos_profile_services_default.durability)  # bursts of calls are all answered
 DIAGNOSTICS_PERIOD_S = 1.0
+HEARTBEAT_CHECK_S = 0.05  # how often the heartbeat timer looks whether a status is due
+FOLLOW_PARAMETERS = {"lost_score_threshold", "lost_score_ratio", "lost_after_frames", "found_score_threshold",
+                     "found_score_ratio", "found_after_frames", "target_timeout_s", "reacquire", "reacquire_budget"}
 LOG_THROTTLE_S = 5.0
 
 
@@ -131,6 +140,13 @@ class TrackerNode(LifecycleNode):
         self._window = diagnostics.Window(time.monotonic())
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", OUTPUT_QOS)
         self._diagnostics_timer = self.create_timer(DIAGNOSTICS_PERIOD_S, self._publish_diagnostics)
+        self._estimator = TargetEstimator()  # FollowTarget values from the tracker's results
+        self._camera_infos = CameraInfoMatcher()
+        self._camera: tuple[CameraInfo, int, int, CameraModel | None] | None = None  # last info -> model
+        self._bearing_note = ""  # why has_bearing is false, said once per reason
+        self._last_image_ns = -1  # node clock when the last image arrived
+        self._last_status_ns = -1  # node clock when the last status went out
+        self._heartbeat_timer = self.create_timer(HEARTBEAT_CHECK_S, self._heartbeat)
 
     def _reset_track(self) -> None:
         """Forget the target and the frame ordering (no target, nothing published yet)."""
@@ -138,6 +154,8 @@ class TrackerNode(LifecycleNode):
         self._track_id = ""
         self._score = 0.0
         self._last_error = ""
+        self._event = TrackStatus.EVENT_NONE  # the transition of the status being built
+        self._seconds_since_seen = 0.0
         self._cursor_ns = -1  # stamp of the last frame the worker took
         self._published_ns = -1  # stamp of the last frame whose detections were published
         self._catchup_until_ns = -1  # after a target on an older frame: replay in order up to this stamp
@@ -153,6 +171,9 @@ class TrackerNode(LifecycleNode):
                 reason = check(name, getattr(self.params, name))
                 if reason is not None:
                     raise StartupError(reason)
+            reason = check_together(self.params)
+            if reason is not None:
+                raise StartupError(reason)
             tracker, checkpoint = self._load_tracker()
         except StartupError as exc:
             self._configure_error = f"configure failed: {exc}"
@@ -170,7 +191,9 @@ class TrackerNode(LifecycleNode):
         self._detections_pub = self.create_lifecycle_publisher(Detection2DArray, "~/detections", OUTPUT_QOS)
         self._status_pub = self.create_lifecycle_publisher(TrackStatus, "~/status", OUTPUT_QOS)
         self._debug_pub = self.create_lifecycle_publisher(Image, "~/debug_image", QoSProfile(depth=2))
-        self._outputs = [self._detections_pub, self._status_pub, self._debug_pub]
+        self._target_pub = self.create_lifecycle_publisher(FollowTarget, "~/target", OUTPUT_QOS)
+        self._ray_pub = self.create_lifecycle_publisher(Vector3Stamped, "~/target_ray", OUTPUT_QOS)
+        self._outputs = [self._detections_pub, self._status_pub, self._debug_pub, self._target_pub, self._ray_pub]
         self._stopping = False
         self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
         self._worker.start()
@@ -192,6 +215,7 @@ class TrackerNode(LifecycleNode):
             self._image_sub = self.create_subscription(Image, "image", self._on_image, image_qos)
         self._inputs = [
             self._image_sub,
+            self.create_subscription(CameraInfo, "camera_info", self._on_camera_info, image_qos),
             self.create_subscription(Detection2D, "~/init_box", self._on_init_box, OUTPUT_QOS),
             self.create_service(SetTarget, "~/set_target", self._on_set_target, qos_profile=SERVICE_QOS),
             self.create_service(Trigger, "~/clear_target", self._on_clear_target, qos_profile=SERVICE_QOS),
@@ -302,8 +326,13 @@ class TrackerNode(LifecycleNode):
                 reason = (f"parameter {param.name!r} is read-only while the node is {self._lifecycle}: it is applied "
                           "at configure (deactivate and clean up the node first)")
             if reason is not None:
-                self.get_logger().warning(f"rejected parameter change: {reason}")
-                return SetParametersResult(successful=False, reason=reason)
+                break
+        else:
+            changed = dataclasses.replace(self.params, **{param.name: param.value for param in params})
+            reason = check_together(changed)
+        if reason is not None:
+            self.get_logger().warning(f"rejected parameter change: {reason}")
+            return SetParametersResult(successful=False, reason=reason)
         return SetParametersResult(successful=True)
 
     def set_parameters_atomically(self, parameter_list: list[Parameter]) -> SetParametersResult:
@@ -318,13 +347,17 @@ class TrackerNode(LifecycleNode):
 
     def _on_parameters_set(self, params: list[Parameter]) -> None:
         """Apply accepted parameter changes."""
-        with self._lock:
-            ours = {param.name: param.value for param in params if param.name in FIELDS}
-            self.params = dataclasses.replace(self.params, **ours)
-            self._buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
-            self._buffer.max_bytes = mib_to_bytes(self.params.frame_buffer_mb)
-            self._buffer.trim()
-            self._stamps.policy = clock_policy(self.params)
+        with self._tracker_lock:
+            with self._lock:
+                ours = {param.name: param.value for param in params if param.name in FIELDS}
+                self.params = dataclasses.replace(self.params, **ours)
+                self._buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
+                self._buffer.max_bytes = mib_to_bytes(self.params.frame_buffer_mb)
+                self._buffer.trim()
+                self._stamps.policy = clock_policy(self.params)
+            if self.tracker is not None and FOLLOW_PARAMETERS & {param.name for param in params}:
+                states, reacquire = follow_configs(self.params)
+                self.tracker.configure_follow(states=states, reacquire=reacquire)
 
     def _load_tracker(self) -> tuple[Tracker, str]:
         """The tracker (the checkpoint's weights, or the demo weights when none is set) and the file it read."""
@@ -338,8 +371,9 @@ class TrackerNode(LifecycleNode):
         if not Path(checkpoint).is_file():
             raise StartupError(f"checkpoint not found: {checkpoint}")
         try:
+            states, reacquire = follow_configs(self.params)
             tracker = Tracker.from_checkpoint(checkpoint, device=self.params.device, backend=self.params.backend,
-                                              options=self._backend_options())
+                                              options=self._backend_options(), states=states, reacquire=reacquire)
             return tracker, checkpoint
         except (SmatError, OSError) as exc:
             raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
@@ -372,6 +406,7 @@ class TrackerNode(LifecycleNode):
         received_ns = time.monotonic_ns()
         with self._lock:
             self._counters.received += 1
+            self._last_image_ns = self.get_clock().now().nanoseconds
             self._window.image_arrived(received_ns / 1e9)
             admission = self._stamps.admit(msg.header.stamp, self.get_clock().now().nanoseconds)
             if admission.verdict is Verdict.REJECT:
@@ -431,8 +466,15 @@ class TrackerNode(LifecycleNode):
         self._state = TrackStatus.IDLE
         self._track_id = ""
         self._score = 0.0
+        self._seconds_since_seen = 0.0
+        self._estimator.reset()
         self._catchup_until_ns = -1
         self._cursor_ns = self._published_ns
+
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        """Keep the camera info for the frames with its stamp (bearing angles in FollowTarget)."""
+        with self._lock:
+            self._camera_infos.add(Time.from_msg(msg.header.stamp).nanoseconds, msg)
 
     def _reject(self, reason: str) -> None:
         """Count a rejected frame and remember why (caller holds the lock)."""
@@ -470,7 +512,7 @@ class TrackerNode(LifecycleNode):
                 except InputError as exc:
                     return self._target_failed(str(exc))
             try:
-                self.tracker.initialize(frame.frame, box)
+                self.tracker.initialize(frame.frame, box, stamp=frame.stamp_ns * 1e-9)
             except Exception as exc:  # SmatError, or anything the backend raises: the request fails, nothing else
                 with self._lock:
                     return self._target_failed(f"tracker initialization failed: {exc}")
@@ -478,6 +520,9 @@ class TrackerNode(LifecycleNode):
                 self._generation += 1
                 self._track_id = uuid.uuid4().hex
                 self._state = TrackStatus.TRACKING
+                self._event = TrackStatus.EVENT_STARTED
+                self._seconds_since_seen = 0.0
+                self._last_error = ""
                 self._score = 0.0
                 self._last_error = ""
                 self._cursor_ns = frame.stamp_ns
@@ -491,9 +536,15 @@ class TrackerNode(LifecycleNode):
                     self._published_ns = frame.stamp_ns
                     self._counters.processed += 1
                 status = self._status(frame.header)
+                self._estimator.reset()
+                estimate = self._estimator.update(box, 1.0, TrackState.TRACKING, TrackEvent.STARTED, 0.0,
+                                                  frame.stamp_ns * 1e-9, frame.frame.shape[1], frame.frame.shape[0],
+                                                  self._camera_for(frame))
+                target, ray = self._follow_messages(frame.header, estimate)
                 self._lock.notify()
         self._detections_pub.publish(init_detections)
-        self._status_pub.publish(status)
+        self._publish_status(status)
+        self._publish_follow(target, ray)
         message = (f"tracking {track_id} from the frame stamped {format_ns(frame.stamp_ns)} s, "
                    f"{catchup} buffered frame(s) after it")
         self.get_logger().info(message)
@@ -539,9 +590,10 @@ class TrackerNode(LifecycleNode):
                 with self._lock:
                     had_target = self._state != TrackStatus.IDLE
                     self._drop_target()
+                    self._event = TrackStatus.EVENT_CLEARED if had_target else TrackStatus.EVENT_NONE
                     header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
                     status = self._status(header)
-            self._status_pub.publish(status)
+            self._publish_status(status)
         except Exception as exc:  # a request must never stop the executor
             response.success, response.message = False, f"clear_target failed: {exc!r}"
             self.get_logger().error(response.message)
@@ -617,7 +669,7 @@ class TrackerNode(LifecycleNode):
                     return  # the target changed; the new target's cursor takes this frame again
                 start = time.perf_counter()
                 try:
-                    result = self.tracker.track(job.frame.frame)
+                    result = self.tracker.track(job.frame.frame, stamp=job.frame.stamp_ns * 1e-9)
                 except Exception as exc:  # SmatError, or anything the backend raises: LOST with the reason
                     error = f"tracking failed: {exc}"
                 elapsed = time.perf_counter() - start
@@ -634,6 +686,8 @@ class TrackerNode(LifecycleNode):
                 self._counters.replayed += 1
                 return
             box, state = self._update_state(result, error)
+            estimate = self._estimate(job.frame, result, state)
+            target, ray = self._follow_messages(job.frame.header, estimate)
             self._published_ns = job.frame.stamp_ns
             self._counters.processed += 1
             detections = detection_array(job.frame.header, box if state == TrackStatus.TRACKING else None,
@@ -646,9 +700,11 @@ class TrackerNode(LifecycleNode):
             if job.tracking:
                 self._window.frame_processed(elapsed * 1e3, latency_ms)
         self._detections_pub.publish(detections)
-        self._status_pub.publish(status)
+        self._publish_status(status)
+        self._publish_follow(target, ray)
         if debug:
-            self._debug_pub.publish(rgb_to_image(render_debug(job.frame.frame, box, state, score), job.frame.header))
+            picture = render_debug(job.frame.frame, box, state, score, estimate)
+            self._debug_pub.publish(rgb_to_image(picture, job.frame.header))
 
     def _update_state(self, result: TrackResult | None, error: str) -> tuple[Box | None, int]:
         """Apply one tracking result (or error) to state and score; the box to draw (lock held)."""
@@ -661,9 +717,77 @@ class TrackerNode(LifecycleNode):
         if result is None:
             return None, self._state
         self._score = result.score
-        lost = result.score < self.params.lost_score_threshold
-        self._state = TrackStatus.LOST if lost else TrackStatus.TRACKING
-        return result.box, self._state
+        self._state = int(result.state)  # the library's state machine (hysteresis, re-acquisition, timeout)
+        self._event = int(result.event)
+        self._seconds_since_seen = result.seconds_since_seen
+        if result.event == TrackEvent.TIMED_OUT:
+            self._last_error = result.reason
+            self.get_logger().warning(result.reason)
+        elif result.event in (TrackEvent.LOST, TrackEvent.REACQUIRED):
+            self.get_logger().info(f"target {self._track_id} {result.event.name.lower()}"
+                                   + (f": {result.reason}" if result.reason else ""))
+        return (result.box if result.state != TrackState.IDLE else None), self._state
+
+    def _estimate(self, frame: StampedFrame, result: TrackResult | None, state: int) -> TargetEstimate:
+        """The follow-me estimate of a processed frame (lock held)."""
+        stamp_s = frame.stamp_ns * 1e-9
+        if result is None:
+            return self._estimator.update((0.0, 0.0, 0.0, 0.0), self._score, TrackState(state), TrackEvent.NONE,
+                                          self._seconds_since_seen, stamp_s, frame.frame.shape[1],
+                                          frame.frame.shape[0])
+        return self._estimator.update(result.box, result.score, result.state, result.event,
+                                      result.seconds_since_seen, stamp_s, frame.frame.shape[1],
+                                      frame.frame.shape[0], self._camera_for(frame))
+
+    def _camera_for(self, frame: StampedFrame) -> CameraModel | None:
+        """The camera model of the camera info matched to ``frame`` by stamp; None (said once why) without one."""
+        height, width = frame.frame.shape[:2]
+        info = self._camera_infos.match(frame.stamp_ns)
+        if info is None:
+            self._note_bearing(f"no camera_info received on {self.resolve_topic_name('camera_info')}: "
+                               "FollowTarget.has_bearing is false and ~/target_ray is not published")
+            return None
+        if self._camera is None or self._camera[0] is not info or self._camera[1:3] != (width, height):
+            try:
+                model = camera_model(info, width, height)
+            except CameraModelError as exc:
+                model = None
+                self._note_bearing(f"camera_info unusable ({exc}): FollowTarget.has_bearing is false")
+            self._camera = (info, width, height, model)
+        return self._camera[3]
+
+    def _note_bearing(self, reason: str) -> None:
+        """Say once (per reason) why there is no bearing (lock held)."""
+        if reason != self._bearing_note:
+            self._bearing_note = reason
+            self.get_logger().warning(reason)
+
+    def _follow_messages(self, header: Header, estimate: TargetEstimate) -> tuple[FollowTarget, Vector3Stamped | None]:
+        """FollowTarget and target ray of an estimate, stamped with the image's header (lock held)."""
+        now_s = self.get_clock().now().nanoseconds * 1e-9
+        return follow_target(header, estimate, self._track_id, now_s), target_ray(header, estimate)
+
+    def _publish_follow(self, target: FollowTarget, ray: Vector3Stamped | None) -> None:
+        """Publish ~/target and, while visible with a bearing, ~/target_ray."""
+        self._target_pub.publish(target)
+        if ray is not None:
+            self._ray_pub.publish(ray)
+
+    def _publish_status(self, status: TrackStatus) -> None:
+        """Publish a status and remember when (the heartbeat fills the gaps)."""
+        self._status_pub.publish(status)
+        with self._lock:
+            self._last_status_ns = self.get_clock().now().nanoseconds
+
+    def _heartbeat(self) -> None:
+        """Timer: while active, publish ~/status at status_rate_hz when no frame's status went out."""
+        now = self.get_clock().now()
+        with self._lock:
+            rate = self.params.status_rate_hz
+            if not self._active or rate <= 0 or now.nanoseconds - self._last_status_ns < 1e9 / rate:
+                return
+            status = self._status(Header(stamp=now.to_msg(), frame_id=self._frame_id))
+        self._publish_status(status)
 
     def _counts(self) -> diagnostics.Counts:
         """The frame counters for /diagnostics (lock held)."""
@@ -703,20 +827,35 @@ class TrackerNode(LifecycleNode):
     def _status(self, header: Header, processing_ms: float = 0.0, latency_ms: float = 0.0) -> TrackStatus:
         """The current TrackStatus with ``header`` (lock held)."""
         counters = self._counters
-        return TrackStatus(
-            header=header, state=self._state, track_id=self._track_id, score=float(self._score),
+        status = TrackStatus(
+            header=header, state=self._state, event=self._event, track_id=self._track_id, score=float(self._score),
+            seconds_since_seen=float(self._seconds_since_seen), seconds_since_image=self._seconds_since_image(),
             frames_received=counters.received, frames_processed=counters.processed,
             frames_dropped=counters.dropped, frames_rejected=counters.rejected, frames_replayed=counters.replayed,
             debug_images=counters.debug_images,
             processing_ms=float(processing_ms), latency_ms=float(latency_ms), last_error=self._last_error,
             clock_resets=self._stamps.resets,
         )
+        if self._event == TrackStatus.EVENT_TIMED_OUT:
+            self._track_id = ""  # IDLE from the next status on; this one still names the dropped target
+        self._event = TrackStatus.EVENT_NONE  # an event is reported on one status only
+        return status
+
+    def _seconds_since_image(self) -> float:
+        """Seconds (node clock) since the last image arrived; -1 before the first (lock held)."""
+        if self._last_image_ns < 0:
+            return -1.0
+        return max(0.0, (self.get_clock().now().nanoseconds - self._last_image_ns) * 1e-9)
 
 
-
-def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float) -> np.ndarray:
-    """Copy of ``frame`` with the box, the state and the score drawn in the state's colour."""
-    return draw_track(frame, box, score, label=STATE_NAMES[state], color=STATE_COLORS[state])
+def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float,
+                 estimate: TargetEstimate | None = None) -> np.ndarray:
+    """Copy of ``frame`` with the box, state and score in the state's colour, the image centre and the velocity."""
+    velocity = None
+    if estimate is not None and estimate.visible:
+        height, width = frame.shape[:2]
+        velocity = (estimate.velocity_x_norm * 0.5 * width, estimate.velocity_y_norm * 0.5 * height)  # px/s
+    return draw_follow(frame, box, STATE_NAMES[state], score, STATE_COLORS[state], velocity)
 
 
 def main(args: list[str] | None = None) -> NoReturn:

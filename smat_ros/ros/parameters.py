@@ -15,6 +15,12 @@ from typing import Any
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, ParameterType
 
 from smat_ros.backends.options import BACKEND_CHOICES, GRAPHS, PRECISIONS, PROVIDERS
+from smat_ros.config import ConfigError
+from smat_ros.follow.reacquire import ReacquireConfig
+from smat_ros.follow.states import StateConfig
+
+STATES = StateConfig()  # the library's defaults are the node's
+REACQUIRE = ReacquireConfig()
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|cuda(:\d+)?")
 IMAGE_QOS_CHOICES = ("sensor_data", "reliable")
@@ -48,7 +54,34 @@ class NodeParameters:
     use_compressed: bool = _param(False, "subscribe to image/compressed (jpeg/png) instead of image")
     queue_depth: int = _param(5, "depth of the image subscription queue", low=1, high=100)
     lost_score_threshold: float = _param(
-        0.25, "below this tracker score the state is LOST and detections are empty", dynamic=True, low=0.0, high=1.0)
+        STATES.lost_score_threshold, "a frame scoring below this is low; lost_after_frames low frames in a row: "
+        "TRACKING -> LOST (detections empty)", dynamic=True, low=0.0, high=1.0)
+    lost_score_ratio: float = _param(
+        STATES.lost_score_ratio, "a frame scoring below this times the track's recent median score is low too "
+        "(0: off)", dynamic=True, low=0.0, high=2.0)
+    lost_after_frames: int = _param(
+        STATES.lost_after_frames, "consecutive low frames before TRACKING -> LOST", dynamic=True, low=1, high=1000)
+    found_score_threshold: float = _param(
+        STATES.found_score_threshold, "a re-acquisition candidate must score at least this on each frame "
+        "(>= lost_score_threshold)", dynamic=True, low=0.0, high=1.0)
+    found_score_ratio: float = _param(
+        STATES.found_score_ratio, "a candidate must start at and average at least this times the track's recent "
+        "median score (0: off; >= lost_score_ratio)", dynamic=True, low=0.0, high=2.0)
+    found_after_frames: int = _param(
+        STATES.found_after_frames, "consecutive frames a candidate must hold before LOST -> TRACKING", dynamic=True,
+        low=1, high=1000)
+    target_timeout_s: float = _param(
+        STATES.target_timeout_s, "LOST for longer than this (image stamps) -> IDLE, reason in last_error (0: never)",
+        dynamic=True, low=0.0, high=86400.0)
+    reacquire: bool = _param(
+        True, "while LOST, search the whole image for the target (tiles at its last and neighbouring scales)",
+        dynamic=True)
+    reacquire_budget: int = _param(
+        REACQUIRE.budget, "extra network runs per LOST frame for the search (1: a LOST frame costs about two steps)",
+        dynamic=True, low=0, high=64)
+    status_rate_hz: float = _param(
+        2.0, "~/status heartbeat rate while no frame is processed, with seconds_since_image (0: off)", dynamic=True,
+        low=0.0, high=100.0)
     frame_buffer_s: float = _param(
         1.0, "seconds of frames kept so that a target can name an earlier frame by stamp", dynamic=True,
         low=0.0, high=30.0)
@@ -117,6 +150,26 @@ def check(name: str, value: Any, defaults: Any = DEFAULTS) -> str | None:
         return f"parameter {name!r} must be one of {', '.join(meta['choices'])}, got {value!r}"
     if name == "device" and not DEVICE_PATTERN.fullmatch(value):
         return f"parameter 'device' must be auto, cpu, cuda or cuda:N, got {value!r}"
+    return None
+
+
+def follow_configs(params: NodeParameters) -> tuple[StateConfig, ReacquireConfig | bool]:
+    """The library's state and re-acquisition settings from the node's parameters; ConfigError if inconsistent."""
+    states = StateConfig(
+        lost_score_threshold=params.lost_score_threshold, lost_score_ratio=params.lost_score_ratio,
+        lost_after_frames=params.lost_after_frames, found_score_threshold=params.found_score_threshold,
+        found_score_ratio=params.found_score_ratio, found_after_frames=params.found_after_frames,
+        target_timeout_s=params.target_timeout_s)
+    reacquire = dataclasses.replace(REACQUIRE, budget=params.reacquire_budget) if params.reacquire else False
+    return states, reacquire
+
+
+def check_together(params: NodeParameters) -> str | None:
+    """Why a set of parameter values does not fit together (found threshold below the lost one), or None."""
+    try:
+        follow_configs(params)
+    except ConfigError as exc:
+        return str(exc).replace("StateConfig.", "parameter ")
     return None
 
 

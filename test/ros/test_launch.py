@@ -139,7 +139,8 @@ def test_declared_arguments_with_installed_defaults():
 
 def test_launch_with_its_arguments_tracks_and_answers_the_command_line(ros, launcher, tmp_path, checkpoint_path,
                                                                        frames):
-    params = params_file(tmp_path, threads=1, image_qos="reliable", lost_score_threshold=0.0, frame_buffer_s=3.0)
+    params = params_file(tmp_path, threads=1, image_qos="reliable", lost_score_threshold=0.0, lost_score_ratio=0.0,
+                         frame_buffer_s=3.0)
     launched = launcher([*common_args(checkpoint_path), "namespace:=robot1", "image:=/cam/color",
                          f"params_file:={params}"])
     node = "/robot1/smat_tracker"
@@ -184,7 +185,7 @@ def test_launch_with_its_arguments_tracks_and_answers_the_command_line(ros, laun
 
 
 def test_autostart_false_waits_for_ros2_lifecycle(ros, launcher, tmp_path, checkpoint_path, frames):
-    params = params_file(tmp_path, threads=1, image_qos="reliable", lost_score_threshold=0.0)
+    params = params_file(tmp_path, threads=1, image_qos="reliable", lost_score_threshold=0.0, lost_score_ratio=0.0)
     launched = launcher([*common_args(checkpoint_path), "autostart:=false", f"params_file:={params}"])
     node = "/smat_tracker"
     assert launched.lifecycle_state(node) == "unconfigured"

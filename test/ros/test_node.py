@@ -22,7 +22,8 @@ TOLERANCE_PX = 0.05
 def session(ros, checkpoint_path, tmp_path_factory):
     """(process, driver) of a tracker node on ``image`` with the fixture weights; scores never count as lost."""
     process, driver = ros.launch_node(
-        {"checkpoint": str(checkpoint_path), "lost_score_threshold": 0.0, "threads": 1, "frame_buffer_s": 1.0},
+        {"checkpoint": str(checkpoint_path), "lost_score_threshold": 0.0, "lost_score_ratio": 0.0, "threads": 1,
+         "frame_buffer_s": 1.0},
         tmp_path_factory.mktemp("tracker_node"))
     yield process, driver
     driver.close()

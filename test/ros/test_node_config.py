@@ -11,9 +11,11 @@ TOLERANCE_PX = 0.05
 
 @pytest.fixture(scope="module")
 def session(ros, checkpoint_path, tmp_path_factory):
-    """(process, driver) of a node on image/compressed whose YAML makes every score count as lost."""
+    """(process, driver) of a node on image/compressed whose YAML makes every score count as lost at once."""
     params = {"checkpoint": str(checkpoint_path), "use_compressed": True, "image_qos": "reliable",
-              "lost_score_threshold": 1.0, "threads": 1}
+              "lost_score_threshold": 1.0, "found_score_threshold": 1.0, "lost_after_frames": 1,
+              "found_after_frames": 1, "lost_score_ratio": 0.0, "found_score_ratio": 0.0, "reacquire": False,
+              "threads": 1}
     process, driver = ros.launch_node(params, tmp_path_factory.mktemp("tracker_node_config"), compressed=True)
     yield process, driver
     driver.close()
@@ -28,8 +30,9 @@ def test_yaml_parameters_take_effect_and_compressed_input_tracks(session, ros, f
     for index in (1, 2):  # threshold 1.0 from the YAML: every score is below it
         assert driver.step(frames[index], ros.stamp_of(index), "jpeg").detections == []
         assert driver.status_for(ros.stamp_of(index)).state == ros.TrackStatus.LOST
-    result = driver.set_parameter("lost_score_threshold", 0.0)
-    assert result.successful, result.reason
+    for name in ("lost_score_threshold", "found_score_threshold"):  # every score passes from now on
+        result = driver.set_parameter(name, 0.0)
+        assert result.successful, result.reason
     decoded = [compressed_to_rgb(rgb_to_compressed(frame, driver.header(0), "jpeg")) for frame in frames[:7]]
     expected = library_boxes(decoded, 0, ros.init_box, 6)[2:]  # frames 3..6
     actual = []

@@ -57,7 +57,7 @@ def session(ros, checkpoint_path, tmp_path_factory):
     """(process, driver, recorder, stamps) of an active tracker node with a 1 s image timeout; ``stamps`` gives
     increasing frame stamps to the tests (in any order)."""
     params = {"checkpoint": str(checkpoint_path), "image_timeout_s": 1.0, "lost_score_threshold": 0.0,
-              "threads": 1, "image_qos": "reliable"}
+              "lost_score_ratio": 0.0, "threads": 1, "image_qos": "reliable"}
     process, driver = ros.launch_node(params, tmp_path_factory.mktemp("tracker_diagnostics"))
     recorder = Recorder(driver)
     stamps = (ros.stamp_of(index) for index in itertools.count())
@@ -116,7 +116,8 @@ def test_a_lost_threshold_above_any_score_warns_lost(session, ros, frames):
     stamp = next(stamps)
     driver.step(frames[0], stamp)
     assert driver.set_target(stamp, ros.init_box).success
-    assert driver.set_parameter("lost_score_threshold", 1.0).successful
+    for name, value in (("found_score_threshold", 1.0), ("lost_score_threshold", 1.0), ("lost_after_frames", 1)):
+        assert driver.set_parameter(name, value).successful  # every score is low, the first one loses the target
     try:
         for index in (1, 2, 3):  # images keep flowing while the status is awaited
             stamp = next(stamps)
@@ -124,7 +125,8 @@ def test_a_lost_threshold_above_any_score_warns_lost(session, ros, frames):
             assert driver.status_for(stamp).state == ros.TrackStatus.LOST
         status = recorder.wait_for(lambda s: s.level == WARN and "target LOST" in s.message)
     finally:
-        assert driver.set_parameter("lost_score_threshold", 0.0).successful
+        for name, value in (("lost_score_threshold", 0.0), ("found_score_threshold", 0.5), ("lost_after_frames", 3)):
+            assert driver.set_parameter(name, value).successful
     assert values(status)["state"] == "LOST"
     later = recorder.wait_for(lambda s: "no image for" in s.message)  # and starved again once images stop
     assert later.level == WARN and float(values(later)["seconds since last image"]) >= 1.0

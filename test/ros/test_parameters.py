@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rcl_interfaces.msg import ParameterType
 
-from smat_ros.ros.parameters import DEFAULTS, FIELDS, check, descriptor, is_dynamic
+from smat_ros.follow.reacquire import ReacquireConfig
+from smat_ros.follow.states import StateConfig
+from smat_ros.ros.parameters import DEFAULTS, FIELDS, check, check_together, descriptor, follow_configs, is_dynamic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,9 +60,20 @@ def test_descriptors_carry_type_range_and_read_only():
     checkpoint = descriptor("checkpoint")
     assert checkpoint.type == ParameterType.PARAMETER_STRING and checkpoint.read_only and checkpoint.description
     assert "sensor_data" in descriptor("image_qos").description
-    assert {name for name in FIELDS if is_dynamic(name)} == {"lost_score_threshold", "frame_buffer_s",
-                                                             "publish_debug_image", "image_timeout_s",
-                                                             "frame_buffer_mb", "max_stamp_ahead_s", "clock_reset_s"}
+    assert {name for name in FIELDS if is_dynamic(name)} == {
+        "lost_score_threshold", "frame_buffer_s", "publish_debug_image", "image_timeout_s", "lost_score_ratio",
+        "lost_after_frames", "found_score_threshold", "found_score_ratio", "found_after_frames", "target_timeout_s",
+        "reacquire", "reacquire_budget", "status_rate_hz", "frame_buffer_mb", "max_stamp_ahead_s", "clock_reset_s"}
+
+
+def test_follow_parameters_map_onto_the_library_and_are_checked_together():
+    states, reacquire = follow_configs(DEFAULTS)
+    assert states == StateConfig() and reacquire == ReacquireConfig()  # one source of defaults: the library
+    assert follow_configs(dataclasses.replace(DEFAULTS, reacquire=False))[1] is False
+    assert follow_configs(dataclasses.replace(DEFAULTS, reacquire_budget=3))[1].budget == 3
+    assert check_together(DEFAULTS) is None
+    reason = check_together(dataclasses.replace(DEFAULTS, found_score_threshold=0.1))
+    assert reason is not None and "found_score_threshold" in reason and "lost_score_threshold" in reason
 
 
 def test_managed_descriptors_leave_configure_time_parameters_writable_and_say_when_they_apply():

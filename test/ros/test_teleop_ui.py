@@ -103,7 +103,8 @@ def rig(ros, checkpoint_path, frames, tmp_path_factory):
     """Tracker node, camera, teleop UI, and a driver node recording every detections message."""
     workdir = tmp_path_factory.mktemp("teleop")
     process, driver = ros.launch_node(
-        {"checkpoint": str(checkpoint_path), "lost_score_threshold": 0.0, "threads": 1, "frame_buffer_s": 10.0},
+        {"checkpoint": str(checkpoint_path), "lost_score_threshold": 0.0, "lost_score_ratio": 0.0, "threads": 1,
+         "frame_buffer_s": 10.0},
         workdir)
     all_detections: list[Detection2DArray] = []
     driver.node.create_subscription(Detection2DArray, "/smat_tracker/detections", all_detections.append,
