@@ -21,6 +21,7 @@ from smat_ros.config import ModelConfig, TrackerConfig, check_crop_sizes
 from smat_ros.crop import Box, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
 from smat_ros.device import resolve_device
 from smat_ros.errors import NetworkOutputError, NotInitializedError
+from smat_ros.follow.appearance import AppearanceModel
 from smat_ros.follow.motion import ConstantVelocityFilter
 from smat_ros.follow.reacquire import PIXEL_MOTION, ReacquireConfig, ReacquisitionSearch, similar_size
 from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
@@ -122,6 +123,7 @@ class Tracker:
         self._seen_box: Box | None = None  # where the target was last seen (the probe while LOST)
         self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
         self._motion = ConstantVelocityFilter(PIXEL_MOTION)  # centre of the seen boxes, pixels over stamps
+        self._appearance = AppearanceModel()  # colours of the first box, a second opinion on candidates
         self._idle_reason = ""  # why a timed-out target was dropped
         self._frame_shape: tuple[int, ...] = ()  # of the last frame seen, to plan a search after a reconfigure
 
@@ -204,6 +206,8 @@ class Tracker:
         self._states.start(stamp_s)
         self._motion.reset()
         self._motion.update(target[0] + 0.5 * target[2], target[1] + 0.5 * target[3], stamp_s)
+        if self._search is not None:
+            self._appearance.start(frame, target)
 
     def locate(self, frame: np.ndarray, box: Box, window: bool = True) -> tuple[Box, float]:
         """Run the network on the search crop around ``box`` (at its scale): the unclipped frame box and its score.
@@ -247,7 +251,7 @@ class Tracker:
         seen = not self._states.is_low(score)
         update = self._states.update(score, stamp_s)
         if update.state == TrackState.TRACKING and seen:
-            self._see(self._box, stamp_s)
+            self._see(frame, self._box, stamp_s)
         if update.event == TrackEvent.LOST and self._search is not None:
             self._box = self._seen_box
             self._candidate = None
@@ -260,7 +264,7 @@ class Tracker:
         expected = self._expected_box(frame, stamp_s)
         predicted, score = self.locate(frame, self._candidate or expected)
         found: tuple[Box, float] | None = None
-        if self._acceptable(self._clip(predicted, frame), score, self._candidate is None):
+        if self._acceptable(frame, self._clip(predicted, frame), score, self._candidate is None):
             found = (self._clip(predicted, frame), score)
         new_candidate = self._candidate is None or found is None
         runs = 0
@@ -269,22 +273,24 @@ class Tracker:
                 tile_box, tile_score = self.locate(frame, tile, window=False)
                 runs += 1
                 tile_box = self._clip(tile_box, frame)
-                if self._acceptable(tile_box, tile_score, True) and (found is None or tile_score > found[1]):
+                if (found is None or tile_score > found[1]) and self._acceptable(frame, tile_box, tile_score, True):
                     found = (tile_box, tile_score)
         update = self._states.update(found[1] if found else None, stamp_s, new_candidate)
         if update.event == TrackEvent.REACQUIRED and found is not None:
             self._box = found[0]
             self._motion.reset()
-            self._see(found[0], stamp_s)
+            self._see(frame, found[0], stamp_s)
             self._candidate = None
         else:
             self._candidate = found[0] if found else None
         return self._result(found[1] if found else score, update, runs)
 
-    def _see(self, box: Box, stamp_s: float) -> None:
-        """Remember ``box`` as where the target was seen at ``stamp_s``."""
+    def _see(self, frame: np.ndarray, box: Box, stamp_s: float) -> None:
+        """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s``."""
         self._seen_box = box
         self._motion.update(box[0] + 0.5 * box[2], box[1] + 0.5 * box[3], stamp_s)
+        if self._search is not None:
+            self._appearance.observe(frame, box)
 
     def _expected_box(self, frame: np.ndarray, stamp_s: float) -> Box:
         """The last seen box moved to where its velocity takes it by ``stamp_s`` (capped), clipped to the frame."""
@@ -294,11 +300,13 @@ class Tracker:
         cx, cy = self._motion.predict(horizon)
         return self._clip((cx - 0.5 * w, cy - 0.5 * h, w, h), frame)
 
-    def _acceptable(self, box: Box, score: float, new_candidate: bool) -> bool:
-        """Whether a LOST-time detection starts or continues a re-acquisition candidate (score and size)."""
+    def _acceptable(self, frame: np.ndarray, box: Box, score: float, new_candidate: bool) -> bool:
+        """Whether a LOST-time detection starts or continues a re-acquisition candidate (score, size, colours)."""
         assert self._search is not None and self._seen_box is not None
-        size_ok = similar_size(box, self._seen_box, self._search.config.max_size_change)
-        return size_ok and self._states.accepts(score, new_candidate)
+        config = self._search.config
+        return (similar_size(box, self._seen_box, config.max_size_change)
+                and self._states.accepts(score, new_candidate)
+                and self._appearance.accepts(frame, box, config.appearance_ratio))
 
     def _clip(self, box: Box, frame: np.ndarray) -> Box:
         """``box`` clipped to the frame with the configured margin."""

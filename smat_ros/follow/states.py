@@ -4,8 +4,8 @@ A frame's score is *low* when it is below ``lost_score_threshold`` or below ``lo
 reference score (the median of its recent accepted scores); TRACKING turns LOST after ``lost_after_frames``
 consecutive low frames. A score *passes* when it is at or above ``found_score_threshold`` and at or above
 ``found_score_ratio`` times the reference. While LOST, a candidate starts with a passing score and holds while its
-scores stay at or above ``found_score_threshold`` and are not low; LOST turns TRACKING once one candidate has held
-for ``found_after_frames`` consecutive frames with a mean score that passes (one frame of a look-alike that happens
+scores are not low; LOST turns TRACKING once one candidate has held for ``found_after_frames`` consecutive frames
+with a mean score that passes (one frame of a look-alike that happens
 to score high is not enough, and neither is a stranger that scores high once). Relative thresholds let one
 configuration serve networks whose scores are calibrated differently (the demo weights give 0.35-0.45 on
 background and 0.5-0.65 on the person). Times are the frames' stamps in seconds (header stamps in the node), never
@@ -131,8 +131,8 @@ class TrackStateMachine:
         return score >= self.found_threshold()
 
     def holds(self, score: float) -> bool:
-        """Whether ``score`` keeps a re-acquisition candidate going (absolute found threshold, not low)."""
-        return score >= self.config.found_score_threshold and not self.is_low(score)
+        """Whether ``score`` keeps a re-acquisition candidate going (not low; its mean must still pass)."""
+        return not self.is_low(score)
 
     def accepts(self, score: float, new_candidate: bool) -> bool:
         """Whether a LOST-time score starts (``new_candidate``) or continues a candidate."""

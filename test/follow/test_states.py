@@ -40,10 +40,20 @@ def test_reacquired_only_after_found_frames_above_the_found_threshold() -> None:
     machine.start(0.0)
     run(machine, [0.1, 0.1, 0.1])
     assert machine.state == TrackState.LOST
-    # 0.45 is above the lost threshold but below the found one: stays LOST (hysteresis upwards)
-    updates = [machine.update(s, 1.0 + i) for i, s in enumerate([0.45, 0.45, 0.55, 0.45, 0.55, 0.56])]
+    # 0.45 is above the lost threshold but below the found one: it starts nothing (hysteresis upwards); a low
+    # score ends a candidate; a candidate that held two frames with a passing mean is the target again
+    updates = [machine.update(s, 1.0 + i) for i, s in enumerate([0.45, 0.45, 0.55, 0.2, 0.55, 0.47])]
     assert [u.state for u in updates] == [TrackState.LOST] * 5 + [TrackState.TRACKING]
     assert updates[-1].event == TrackEvent.REACQUIRED and updates[-1].seconds_since_seen == 0.0
+
+
+def test_a_candidate_needs_a_passing_mean_over_found_after_frames() -> None:
+    machine = TrackStateMachine(ABSOLUTE)
+    machine.start(0.0)
+    run(machine, [0.1, 0.1, 0.1])
+    assert machine.update(0.55, 1.0, new_candidate=True).state == TrackState.LOST
+    assert machine.update(0.35, 1.1).state == TrackState.LOST  # holds (not low) but the mean 0.45 fails
+    assert machine.update(0.66, 1.2).event == TrackEvent.REACQUIRED  # the last two average 0.505
 
 
 def test_a_new_candidate_restarts_the_confirmation() -> None:
