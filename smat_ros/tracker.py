@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import warnings
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
