@@ -328,8 +328,8 @@ class TrackerNode(LifecycleNode):
             if reason is not None:
                 break
         else:
-            changed = dataclasses.replace(self.params, **{param.name: param.value for param in params})
-            reason = check_together(changed)
+            ours = {param.name: param.value for param in params if param.name in FIELDS}
+            reason = check_together(dataclasses.replace(self.params, **ours))
         if reason is not None:
             self.get_logger().warning(f"rejected parameter change: {reason}")
             return SetParametersResult(successful=False, reason=reason)
