@@ -36,8 +36,8 @@ S = 1_000_000_000
 def session(ros, checkpoint_path, tmp_path_factory):
     """(process, driver) of a tracker node with reliable images; scores never count as lost."""
     process, driver = ros.launch_node(
-        {"checkpoint": str(checkpoint_path), "lost_score_threshold": 0.0, "threads": 1, "frame_buffer_s": 1.0,
-         "image_qos": "reliable", "queue_depth": 50},
+        {"checkpoint": str(checkpoint_path), "lost_score_threshold": 0.0, "lost_score_ratio": 0.0, "threads": 1,
+         "frame_buffer_s": 1.0, "image_qos": "reliable", "queue_depth": 50},
         tmp_path_factory.mktemp("tracker_faults"))
     yield process, driver
     driver.close()

@@ -63,7 +63,8 @@ def test_launch_starts_tracker_and_ui_in_a_namespace_and_a_target_set_through_th
         ros, ros2, tmp_path, checkpoint_path, frames):
     params = tmp_path / "tracker.yaml"
     params.write_text(yaml.safe_dump({"/**": {"ros__parameters": {
-        "threads": 1, "image_qos": "reliable", "lost_score_threshold": 0.0, "frame_buffer_s": 5.0}}}))
+        "threads": 1, "image_qos": "reliable", "lost_score_threshold": 0.0, "lost_score_ratio": 0.0,
+        "frame_buffer_s": 5.0}}}))
     domain_id = ros.next_domain_id()
     env = ros.node_env(domain_id)
     env["AMENT_PREFIX_PATH"] = os.pathsep.join([sys.prefix, env.get("AMENT_PREFIX_PATH", "")]).rstrip(os.pathsep)
