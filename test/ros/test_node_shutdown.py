@@ -41,8 +41,8 @@ def start_in_background_job(ros, params: dict, workdir, domain_id: int) -> tuple
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_the_node_quickly_and_cleanly(ros, checkpoint_path, frames, tmp_path, signum, busy, run):
     domain_id = ros.next_domain_id()
-    params = {"checkpoint": str(checkpoint_path), "threads": 1, "lost_score_threshold": 0.0, "lost_score_ratio": 0.0,
-              "image_qos": "reliable"}
+    params = {"checkpoint": str(checkpoint_path), "threads": 1, "lost_score_threshold": 0.0,
+              "lost_score_ratio": 0.0, "image_qos": "reliable"}
     shell, pid = start_in_background_job(ros, params, tmp_path, domain_id)
     driver = ros.Driver(domain_id)
     try:
