@@ -250,6 +250,7 @@ class TrackerNode(LifecycleNode):
         self.close()
         self._lifecycle = "finalized"
         self.destroy_timer(self._diagnostics_timer)
+        self.destroy_timer(self._heartbeat_timer)
         return TransitionCallbackReturn.SUCCESS
 
     def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -780,7 +781,14 @@ class TrackerNode(LifecycleNode):
             self._last_status_ns = self.get_clock().now().nanoseconds
 
     def _heartbeat(self) -> None:
-        """Timer: while active, publish ~/status at status_rate_hz when no frame's status went out."""
+        """Timer: the status heartbeat; errors are logged (a timer must not stop the executor)."""
+        try:
+            self._beat()
+        except Exception as exc:
+            self.get_logger().error(f"~/status heartbeat failed: {exc!r}", throttle_duration_sec=LOG_THROTTLE_S)
+
+    def _beat(self) -> None:
+        """While active, publish ~/status at status_rate_hz when no frame's status went out."""
         now = self.get_clock().now()
         with self._lock:
             rate = self.params.status_rate_hz
