@@ -57,8 +57,8 @@ class Mode(str, enum.Enum):
 class ControllerConfig:
     """Gains, dead bands, limits and safety times of the follow-me controller (SI units, radians)."""
 
-    yaw_gain: float = 1.5
-    yaw_gain_norm: float = 0.8
+    yaw_gain: float = 2.0
+    yaw_gain_norm: float = 1.0
     yaw_dead_band: float = 0.02
     yaw_dead_band_norm: float = 0.03
     max_yaw_rate: float = 1.0
@@ -198,8 +198,9 @@ class FollowController:
         config = self.config
         center_x, center_y = observation.center_x_norm, observation.center_y_norm
         shift_x = shift_y = 0.0
+        predicted = (observation.predicted_center_x_norm, observation.predicted_center_y_norm)
         if (config.use_prediction and 0.0 <= observation.age_s <= config.max_prediction_s
-                and observation.predicted_center_x_norm is not None and observation.predicted_center_y_norm is not None):
+                and None not in predicted):
             shift_x = observation.predicted_center_x_norm - center_x
             shift_y = observation.predicted_center_y_norm - center_y
         if observation.has_bearing:

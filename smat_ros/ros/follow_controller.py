@@ -53,8 +53,7 @@ DESCRIPTIONS = {
     "max_prediction_s": "use the prediction only when it reaches at most this far ahead (s)",
     "lost_stop_s": "stop once the target has been LOST for longer than this (s, image stamps); coast before",
     "stale_s": "stop when no FollowTarget arrived for this long, or its image was older than this (s)",
-    "search_yaw_rate": "turn at this rate towards where the target was last seen once LOST for lost_stop_s "
-                       "(rad/s; 0: stop instead)",
+    "search_yaw_rate": "once LOST for lost_stop_s, turn at this rate towards the last side seen (rad/s; 0: stop)",
     "search_timeout_s": "stop searching after this long (s)",
 }
 RATE_DESCRIPTION = "rate of the timer that stops the robot on stale input (Hz)"

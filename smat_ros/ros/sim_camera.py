@@ -15,7 +15,8 @@ each frame, a TwistStamped on ``command_topic`` stamped like the frame, and appl
 the run is the same however fast the machine is. ``time_scale`` caps the pace at that multiple of real time (0:
 as fast as the loop goes). Without lockstep, the newest ``cmd_vel`` Twist applies, at ``time_scale`` x real
 time. ``fixed`` ignores all commands (the fixed-camera baseline). With ``autostart`` false the first frame is
-published and the scene waits for ``~/start`` (std_srvs/Trigger), e.g. until a target is set on that frame.
+published and the scene waits for ``~/start`` (std_srvs/Trigger), e.g. until a target is set on that frame. The
+first frame goes out once ``min_subscribers`` subscribers listen to ``image``.
 Run: ``python -m smat_ros.ros.sim_camera --ros-args -p scenario:=my_scene.yaml``.
 """
 from __future__ import annotations
@@ -108,7 +109,8 @@ class SimCamera(Node):
         super().__init__("sim_camera")
         try:
             scenario = self.declare_parameter(
-                "scenario", "", _descriptor("YAML file of the scene (SceneConfig keys; '': the default scenario)")).value
+                "scenario", "",
+                _descriptor("YAML file of the scene (SceneConfig keys; '': the default scenario)")).value
             seed = self.declare_parameter(
                 "seed", -1, _descriptor("random seed of the scene (-1: the scenario's)", -1, 2**31 - 1, True)).value
             self.lockstep = self.declare_parameter(
@@ -123,6 +125,9 @@ class SimCamera(Node):
                 "fixed", False, _descriptor("ignore all commands: a fixed camera")).value
             self.drive = self.declare_parameter(
                 "drive", False, _descriptor("also drive ahead with linear.x (else pan and tilt only)")).value
+            self.min_subscribers = self.declare_parameter(
+                "min_subscribers", 1, _descriptor("start once this many subscribers listen to image (the tracker, "
+                                                  "a recorder...)", 1, 100, True)).value
             self.autostart = self.declare_parameter(
                 "autostart", True, _descriptor("run at once (false: first frame, then wait for ~/start)")).value
             self.sync_timeout_s = self.declare_parameter(
@@ -189,8 +194,8 @@ class SimCamera(Node):
 
     def run(self) -> int:
         """Publish the scenario's frames, turning with the commands; the number of frames published."""
-        self.get_logger().info(f"waiting for a subscriber on {self.image_pub.topic_name}")
-        self._wait(lambda: self.image_pub.get_subscription_count() > 0, 3600.0)
+        self.get_logger().info(f"waiting for {self.min_subscribers} subscriber(s) on {self.image_pub.topic_name}")
+        self._wait(lambda: self.image_pub.get_subscription_count() >= self.min_subscribers, 3600.0)
         if self.lockstep:
             self.get_logger().info(f"lockstep: waiting for a publisher on {self.command_topic}")
             self._wait(lambda: self.count_publishers(self.command_topic) > 0, 3600.0)

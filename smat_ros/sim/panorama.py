@@ -2,7 +2,8 @@
 
 Built from real frames: the median of a static camera's frames (the scene without the people who walk through it)
 repeated around the cylinder, every other copy mirrored so that neighbouring copies and the 360-degree seam join
-without a jump.
+without a jump. Straight ahead (azimuth 0) is the plate's left edge meeting its mirror image; with two copies the
+plate's middle is at +-90 degrees.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def background_plate(frames: Sequence[np.ndarray]) -> np.ndarray:
 class Panorama:
     """A cylinder image: column = azimuth (world X right of Z, radians) x ``pixels_per_rad``; row = ``horizon_row``
     + height on the unit cylinder x ``pixels_per_rad``. Azimuth 0 (straight ahead at the start) is column 0,
-    wrapping around at 2 pi."""
+    wrapping around at 2 pi: built from a plate, the plate's left edge where it meets its mirror image."""
 
     def __init__(self, image: np.ndarray, pixels_per_rad: float, horizon_row: float) -> None:
         self.image = image
@@ -46,7 +47,6 @@ class Panorama:
         pixels_per_rad = plate.shape[1] * copies / (2 * math.pi)
         tiles = [plate if index % 2 == 0 else plate[:, ::-1] for index in range(copies)]
         image = np.concatenate(tiles, axis=1)  # (H, copies * W, 3)
-        image = np.roll(image, -(plate.shape[1] // 2), axis=1)  # the first copy's middle at azimuth 0, not a seam
         half = int(math.ceil(math.tan(vertical_fov_rad) * pixels_per_rad)) + 2
         pad = max(0, half - plate.shape[0] // 2)
         image = cv2.copyMakeBorder(image, pad, pad, 0, 0, cv2.BORDER_REFLECT)

@@ -3,7 +3,8 @@ camera at a given pose sees of them, with the true box of the target.
 
 People are upright billboards (the articulated two-tone walkers of ``smat_ros.train.synthetic``) standing on the
 ground plane at ``camera_height`` below the camera; their size and place in the image follow from the pinhole
-intrinsics (feet to head, ``width`` wide at their depth), and the true box is the tight box of the figure drawn. Everything is deterministic given ``SceneConfig.seed``.
+intrinsics (feet to head, ``width`` wide at their depth), and the true box is the tight box of the figure drawn.
+Everything is deterministic given ``SceneConfig.seed``.
 """
 from __future__ import annotations
 
