@@ -43,7 +43,8 @@ def _nodes(context):
     tracker = Node(
         package="smat_ros", executable="tracker_node", name="smat_tracker",
         parameters=[LaunchConfiguration("tracker_params").perform(context),
-                    {"use_sim_time": True, "image_qos": "reliable", **({"checkpoint": checkpoint} if checkpoint else {})}],
+                    {"use_sim_time": True, "image_qos": "reliable",
+                     **({"checkpoint": checkpoint} if checkpoint else {})}],
         remappings=[("image", "/image"), ("camera_info", "/camera_info")],
         additional_env=environment, output="screen")
     controller = Node(

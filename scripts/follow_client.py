@@ -249,7 +249,7 @@ def report(args: argparse.Namespace) -> int:
         writer.close()
     summaries = [summary_of(run["frames"], run["seconds"]) for run in runs]
     print("follow-me summary (same scenario; central 30 % = |normalized x| <= 0.3; out of view counts as error 1):")
-    for run, summary in zip(runs, summaries):
+    for run, summary in zip(runs, summaries, strict=True):
         print("  " + summary.line(run["label"]))
     print(f"side-by-side video: {args.video}")
     return 0 if summaries[0].centred_fraction >= args.min_centred else 1

@@ -40,7 +40,7 @@ class TrackState(enum.IntEnum):
     LOST = 2
 
 
-class Mode(str, enum.Enum):
+class Mode(enum.StrEnum):
     """Why a command is what it is."""
 
     FOLLOW = "follow"

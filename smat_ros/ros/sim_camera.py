@@ -25,7 +25,7 @@ import dataclasses
 import math
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import rclpy
@@ -220,7 +220,7 @@ class SimCamera(Node):
                               period_ns * 1e-9)
             if self.time_scale > 0:
                 pace_until = wall_start + (index + 1) * period_ns * 1e-9 / self.time_scale
-                self._wait(lambda: time.monotonic() >= pace_until, max(0.0, pace_until - time.monotonic()))
+                self._wait(lambda until=pace_until: time.monotonic() >= until, max(0.0, pace_until - time.monotonic()))
         self.get_logger().info(f"published {config.frames} frames; {self.missed} frames without an answer, "
                                f"{self.resent} sent again")
         return config.frames

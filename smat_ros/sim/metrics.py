@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from smat_ros.errors import InputError
 CENTRAL_BAND = 0.3  # half-width of the central 30 % of the image, in normalized units (the image is 2 wide)

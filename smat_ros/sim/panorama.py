@@ -8,7 +8,7 @@ plate's middle is at +-90 degrees.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np

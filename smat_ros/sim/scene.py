@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -126,7 +126,7 @@ def path_position(walker: WalkerConfig, t_s: float) -> tuple[float, float, float
     points = np.asarray(walker.path, dtype=np.float64)
     remaining = max(0.0, t_s - walker.start_s) * walker.speed
     walked = 0.0
-    for start, end in zip(points[:-1], points[1:]):
+    for start, end in zip(points[:-1], points[1:], strict=True):
         length = float(np.linalg.norm(end - start))
         if remaining <= length and length > 0:
             point = start + (end - start) * remaining / length
@@ -193,14 +193,14 @@ class Scene:
         config = self.config
         frame = self.panorama.render(self.intrinsics, pose)
         walkers = [(config.target, self._target_texture, self._gait_phase[0])] + list(
-            zip(config.others, self._textures, self._gait_phase[1:]))
+            zip(config.others, self._textures, self._gait_phase[1:], strict=True))
         items = []  # (depth, index, billboard box, texture, mask maker) or None; 0 is the target, posts < 0
         for index, (walker, texture, phase) in enumerate(walkers):
             x, z, walked = path_position(walker, t_s)
             gait = phase + 2 * np.pi * walked / STRIDE_M
             items.append(self._billboard(pose, x, z, walker.height, walker.width, texture,
                                          lambda size, gait=gait: walker_mask(size[1], size[0], gait), index))
-        for index, (post, texture) in enumerate(zip(config.posts, self._post_textures)):
+        for index, (post, texture) in enumerate(zip(config.posts, self._post_textures, strict=True)):
             width = max(post.width, post.sign)
             mask = np.zeros((200, max(2, round(200 * width / post.height))), np.float32)
             pole = max(1, round(mask.shape[1] * post.width / width))

@@ -152,7 +152,7 @@ def test_limits_hold_and_parameters_are_checked(controller: ControllerDriver) ->
         assert abs(twist.angular.z) <= LIMITS["max_yaw_rate"] + 1e-9
         assert 0.0 <= twist.linear.x <= LIMITS["max_forward_speed"] + 1e-9
     answers = controller.answers[-30:]
-    for before, after in zip(answers[:-1], answers[1:]):
+    for before, after in zip(answers[:-1], answers[1:], strict=True):
         assert abs(after.twist.angular.z - before.twist.angular.z) <= LIMITS["max_yaw_accel"] * 0.05 + 1e-9
         assert abs(after.twist.linear.x - before.twist.linear.x) <= LIMITS["max_forward_accel"] * 0.05 + 1e-9
     rejected = controller.set_parameter("max_yaw_rate", -1.0)
@@ -170,3 +170,20 @@ def test_non_finite_target_stops(controller: ControllerDriver) -> None:
     assert controller.spin_until(lambda: controller.twists[-1][1] == Twist(), 5.0)
     follow(controller, 5, start_s=401.0)
     assert controller.twists[-1][1].angular.z < 0
+
+
+def test_yaml_repeats_the_defaults_and_every_parameter_is_described() -> None:
+    """config/follow_controller.yaml holds ControllerConfig's defaults; each field has a description."""
+    import dataclasses
+
+    import yaml
+
+    from smat_ros.follow.controller import ControllerConfig
+    from smat_ros.ros.follow_controller import DESCRIPTIONS
+
+    root = Path(__file__).resolve().parents[2]
+    values = yaml.safe_load((root / "config" / "follow_controller.yaml").read_text())["/**"]["ros__parameters"]
+    fields = {field.name for field in dataclasses.fields(ControllerConfig)}
+    assert set(DESCRIPTIONS) == fields
+    assert set(values) == fields | {"rate_hz"}
+    assert ControllerConfig(**{name: values[name] for name in fields}) == ControllerConfig()

@@ -44,9 +44,10 @@ def test_rates_integrate_over_stamps() -> None:
     pose = CameraPose()
     stamps = [0.0, 0.1, 0.25, 0.3, 0.7, 1.0]
     rates = [0.5, -0.2, 1.0, 0.1, 0.3]
-    for (start, end), rate in zip(zip(stamps[:-1], stamps[1:]), rates):
+    intervals = list(zip(stamps[:-1], stamps[1:], strict=True))
+    for (start, end), rate in zip(intervals, rates, strict=True):
         pose = pose.moved(0.0, rate, 0.1, end - start)
-    expected = sum(rate * (end - start) for (start, end), rate in zip(zip(stamps[:-1], stamps[1:]), rates))
+    expected = sum(rate * (end - start) for (start, end), rate in zip(intervals, rates, strict=True))
     assert pose.yaw == pytest.approx(expected)
     assert pose.pitch == pytest.approx(-0.1)
     assert CameraPose().moved(0.0, 0.0, -10.0, 1.0).pitch == pytest.approx(math.radians(60))
