@@ -1,8 +1,8 @@
 """The closed follow-me loop on a simulated camera: ``ros2 launch smat_ros follow_demo.launch.py``.
 
 sim_camera (a pan camera looking into a scene where a person walks out of the initial view) -> smat_tracker ->
-follow_controller -> cmd_vel -> sim_camera turns. All three run on the simulation's clock (use_sim_time) and the
-scene steps in lockstep with the loop. Set a target on the person (``teleop_ui``, or ``~/set_target`` with the
+follow_controller -> cmd_vel -> sim_camera turns. All three run on the simulation's clock (use_sim_time); the
+scene steps in lockstep with the loop (``lockstep:=false``: in real time, the tracker's latency counts). Set a target on the person (``teleop_ui``, or ``~/set_target`` with the
 box from ``/sim_camera/truth``) and the camera follows; ``scripts/follow_demo.sh`` does this and measures it.
 
 Arguments: scenario (SceneConfig YAML, '' = the default scenario), fixed (true: the camera ignores commands),
@@ -37,7 +37,8 @@ def _nodes(context):
     sim = Node(
         package="smat_ros", executable="sim_camera", name="sim_camera",
         parameters=[{"scenario": LaunchConfiguration("scenario").perform(context), "fixed": _flag(context, "fixed"),
-                     "autostart": _flag(context, "autostart"), "time_scale": time_scale, "lockstep": True,
+                     "autostart": _flag(context, "autostart"), "time_scale": time_scale,
+                     "lockstep": _flag(context, "lockstep"),
                      "command_topic": "/follow_controller/command"}],
         additional_env=environment, output="screen")
     tracker = Node(
@@ -63,6 +64,9 @@ def generate_launch_description():
         DeclareLaunchArgument("fixed", default_value="false", description="true: the camera ignores all commands"),
         DeclareLaunchArgument("autostart", default_value="true",
                               description="false: the scene waits on its first frame for /sim_camera/start"),
+        DeclareLaunchArgument("lockstep", default_value="true",
+                              description="true: each frame waits for the controller's answer (the same run on any "
+                                          "machine); false: frames in real time, the newest cmd_vel applies"),
         DeclareLaunchArgument("time_scale", default_value="1.0",
                               description="pace as a multiple of real time (0: as fast as the loop goes)"),
         DeclareLaunchArgument("checkpoint", default_value="", description="tracker weights ('': the demo weights)"),

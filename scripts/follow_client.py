@@ -139,6 +139,11 @@ def record(args: argparse.Namespace) -> int:
             print(f"error: set_target failed: {response.message if response else 'no answer'}", file=sys.stderr)
             return 1
         print(f"[{args.label}] set_target on the first frame: {response.message}")
+        target_topic = f"{args.tracker}/target"
+        if not node.spin_until(lambda: node.count_publishers(target_topic) > 0, time.monotonic() + 30.0):
+            print(f"error: nothing publishes {target_topic} (FollowTarget): the tracker node is too old for the "
+                  "follow-me loop", file=sys.stderr)
+            return 1
         started = time.monotonic()
         if node.call(node.start, Trigger.Request(), deadline) is None:
             print("error: the sim_camera did not start", file=sys.stderr)
