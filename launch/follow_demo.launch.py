@@ -2,10 +2,12 @@
 
 sim_camera (a pan camera looking into a scene where a person walks out of the initial view) -> smat_tracker ->
 follow_controller -> cmd_vel -> sim_camera turns. All three run on the simulation's clock (use_sim_time); the
-scene steps in lockstep with the loop (``lockstep:=false``: in real time, the tracker's latency counts). Set a target on the person (``teleop_ui``, or ``~/set_target`` with the
-box from ``/sim_camera/truth``) and the camera follows; ``scripts/follow_demo.sh`` does this and measures it.
+scene steps in lockstep with the loop (``lockstep:=false``: in real time, the tracker's latency counts). Set a
+target on the person (``teleop_ui``, or ``~/set_target`` with the box from ``/sim_camera/truth``) and the camera
+follows; ``scripts/follow_demo.sh`` does this and measures it.
 
 Arguments: scenario (SceneConfig YAML, '' = the default scenario), fixed (true: the camera ignores commands),
+lockstep (false: frames in real time, the newest cmd_vel applies),
 autostart (false: the scene waits on its first frame for ``/sim_camera/start``), time_scale (pace as a multiple of
 real time, 0 = as fast as the loop goes), checkpoint (tracker weights, '' = the bundled demo weights),
 tracker_params (default: the installed config/tracker.yaml), controller_params (default: the installed
@@ -14,10 +16,11 @@ config/follow_controller.yaml), dds_profile (Fast DDS profile that lets full fra
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
+
+from launch import LaunchDescription
 
 
 def _flag(context, name: str) -> bool:

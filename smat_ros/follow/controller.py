@@ -29,6 +29,7 @@ import enum
 import math
 
 from smat_ros.errors import ConfigError
+
 MAX_STEP_S = 0.25  # longest time step the acceleration limits grant to one command
 
 
@@ -40,7 +41,7 @@ class TrackState(enum.IntEnum):
     LOST = 2
 
 
-class Mode(enum.StrEnum):
+class Mode(str, enum.Enum):
     """Why a command is what it is."""
 
     FOLLOW = "follow"

@@ -13,6 +13,7 @@ import numpy as np
 
 from smat_ros.errors import ConfigError
 
+
 @dataclasses.dataclass(frozen=True)
 class Intrinsics:
     """An undistorted pinhole camera: image size and K (fx, fy, cx, cy in pixels)."""

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 from smat_ros.errors import InputError
+
 CENTRAL_BAND = 0.3  # half-width of the central 30 % of the image, in normalized units (the image is 2 wide)
 LOST = 2  # smat_ros/TrackStatus LOST
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np

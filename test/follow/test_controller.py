@@ -8,8 +8,15 @@ import math
 import numpy as np
 import pytest
 
-from smat_ros.follow.controller import (MAX_STEP_S, Command, ControllerConfig, FollowController, Mode,
-                                        TargetObservation, TrackState)
+from smat_ros.follow.controller import (
+    MAX_STEP_S,
+    Command,
+    ControllerConfig,
+    FollowController,
+    Mode,
+    TargetObservation,
+    TrackState,
+)
 
 TRACKING, LOST, IDLE = TrackState.TRACKING, TrackState.LOST, TrackState.IDLE
 MOVING = (Mode.FOLLOW, Mode.COAST, Mode.SEARCH)

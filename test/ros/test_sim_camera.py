@@ -132,35 +132,36 @@ def test_lockstep_geometry_over_dds(ros, tmp_path: Path) -> None:
     assert abs(pose.yaw) > 0.05
 
 
+def free_run_yaws(ros, tmp_path: Path, scenario: Path, fixed: bool) -> list[float]:
+    """Yaw per frame of a free-running sim (2x real time) while this test publishes cmd_vel turning right."""
+    from geometry_msgs.msg import Twist
+
+    domain_id = ros.next_domain_id()
+    log = tmp_path / f"sim_{fixed}.log"
+    process = ros.run_module(
+        "smat_ros.ros.sim_camera", ["-p", f"scenario:={scenario}", "-p", "lockstep:=false", "-p", "time_scale:=2.0",
+                                    "-p", f"fixed:={fixed}"], domain_id, log)
+    driver = LockstepController(domain_id)
+    twist_pub = driver.node.create_publisher(Twist, "/cmd_vel", QoSProfile(depth=10))
+    turn = Twist()
+    turn.angular.z = -0.5
+    timer = driver.node.create_timer(0.02, lambda: twist_pub.publish(turn))
+    try:
+        done = driver.spin_until(lambda: len(driver.poses) >= 20 and process.poll() is not None, 120.0)
+        assert done and process.returncode == 0, log.read_text()
+    finally:
+        driver.node.destroy_timer(timer)
+        driver.close()
+        ros.stop(process)
+    return [2 * math.atan2(p.pose.orientation.z, p.pose.orientation.w) for _, p in sorted(driver.poses.items())]
+
+
 def test_free_running_turns_with_cmd_vel(ros, tmp_path: Path) -> None:
     """Without lockstep the frames come at time_scale x real time and the newest cmd_vel Twist turns the camera: a
     constant yaw rate gives a yaw growing by rate / fps per frame once it applies; ``fixed`` ignores it."""
-    from geometry_msgs.msg import Twist
-
     scenario = tmp_path / "scene.yaml"
     scenario.write_text(yaml.safe_dump({**SCENARIO, "duration_s": 2.0}))
-    for fixed in (False, True):
-        domain_id = ros.next_domain_id()
-        log = tmp_path / f"sim_{fixed}.log"
-        process = ros.run_module(
-            "smat_ros.ros.sim_camera", ["-p", f"scenario:={scenario}", "-p", "lockstep:=false", "-p", "time_scale:=2.0",
-                                        "-p", f"fixed:={fixed}"], domain_id, log)
-        driver = LockstepController(domain_id)
-        twist_pub = driver.node.create_publisher(Twist, "/cmd_vel", QoSProfile(depth=10))
-        turn = Twist()
-        turn.angular.z = -0.5
-        timer = driver.node.create_timer(0.02, lambda: twist_pub.publish(turn))
-        try:
-            done = driver.spin_until(lambda: len(driver.poses) >= 20 and process.poll() is not None, 120.0)
-            assert done and process.returncode == 0, log.read_text()
-        finally:
-            driver.node.destroy_timer(timer)
-            driver.close()
-            ros.stop(process)
-        yaws = [2 * math.atan2(p.pose.orientation.z, p.pose.orientation.w) for _, p in sorted(driver.poses.items())]
-        if fixed:
-            assert yaws == [0.0] * 20
-        else:
-            steps = np.diff(yaws)
-            assert steps[-1] == pytest.approx(-0.05) and np.all(steps <= 1e-12)
-            assert sum(step == pytest.approx(-0.05) for step in steps) >= 15
+    steps = np.diff(free_run_yaws(ros, tmp_path, scenario, fixed=False))
+    assert steps[-1] == pytest.approx(-0.05) and np.all(steps <= 1e-12)
+    assert sum(step == pytest.approx(-0.05) for step in steps) >= 15
+    assert free_run_yaws(ros, tmp_path, scenario, fixed=True) == [0.0] * 20
