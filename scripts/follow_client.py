@@ -38,8 +38,11 @@ from smat_ros.srv import SetTarget
 from smat_ros.video import VideoWriter
 
 STATES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
+NO_STATUS = -1  # a frame without the tracker's status (drawn as '?', not counted as LOST)
 COLORS = {TrackStatus.TRACKING: (0, 230, 0), TrackStatus.LOST: (255, 80, 0), TrackStatus.IDLE: (255, 255, 0)}
 TRUTH_COLOR = (80, 160, 255)
+SETTLE_S = 1.0  # discovery settling time before the scene starts
+GRACE_S = 30.0  # after the last frame, the longest wait for the last statuses and answers
 
 
 def parse_args() -> argparse.Namespace:
@@ -144,18 +147,27 @@ def record(args: argparse.Namespace) -> int:
             print(f"error: nothing publishes {target_topic} (FollowTarget): the tracker node is too old for the "
                   "follow-me loop", file=sys.stderr)
             return 1
+        # the controller must hear the tracker before the scene moves: a message sent before a reader is matched
+        # is not delivered to it
+        node.spin_until(lambda: node.count_subscribers(target_topic) > 0, time.monotonic() + 30.0)
+        node.spin_until(lambda: False, time.monotonic() + SETTLE_S)
         started = time.monotonic()
         if node.call(node.start, Trigger.Request(), deadline) is None:
             print("error: the sim_camera did not start", file=sys.stderr)
             return 1
-        done = node.spin_until(lambda: len(node.truths) >= frames and all(
-            stamp in node.statuses and stamp in node.images and (stamp == first or stamp in node.answers)
-            for stamp in node.truths), deadline)
-        seconds = time.monotonic() - started
-        if not done:
-            print(f"error: the run did not finish in {args.timeout:.0f} s ({len(node.truths)}/{frames} frames, "
-                  f"{len(node.answers)} answers)", file=sys.stderr)
+        if not node.spin_until(lambda: len(node.truths) >= frames, deadline):
+            print(f"error: the run did not finish in {args.timeout:.0f} s ({len(node.truths)}/{frames} frames)",
+                  file=sys.stderr)
             return 1
+        seconds = time.monotonic() - started
+        complete = node.spin_until(lambda: all(
+            stamp in node.statuses and stamp in node.images and (stamp == first or stamp in node.answers)
+            for stamp in node.truths), time.monotonic() + GRACE_S)
+        if not complete:
+            missing = [stamp for stamp in node.truths if stamp != first and stamp not in node.answers]
+            print(f"warning: {len(missing)} frame(s) without the controller's answer, "
+                  f"{sum(stamp not in node.statuses for stamp in node.truths)} without the tracker's status",
+                  file=sys.stderr)
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
@@ -174,7 +186,7 @@ def frame_records(node: Recorder, scene: SceneConfig) -> list[dict]:
     for stamp in sorted(node.truths):
         truth = node.truths[stamp]
         center_x = truth.bbox.center.position.x
-        status = node.statuses[stamp]
+        status = node.statuses.get(stamp)
         boxes = [bbox_to_box(d.bbox) for d in node.detections[stamp].detections] if stamp in node.detections else []
         answer = node.answers.get(stamp)
         orientation = node.poses[stamp].pose.orientation if stamp in node.poses else None
@@ -183,10 +195,10 @@ def frame_records(node: Recorder, scene: SceneConfig) -> list[dict]:
             "true_box": list(bbox_to_box(truth.bbox)),
             "true_center_x_norm": 2 * center_x / scene.width - 1 if math.isfinite(center_x) else math.nan,
             "visible": truth.results[0].hypothesis.score,
-            "state": status.state,
-            "score": status.score,
+            "state": status.state if status else NO_STATUS,
+            "score": status.score if status else math.nan,
             "box": list(boxes[0]) if boxes else None,
-            "yaw_rate": answer.twist.angular.z if answer else 0.0,
+            "yaw_rate": answer.twist.angular.z if answer else math.nan,
             "pan_deg": math.degrees(2 * math.atan2(orientation.z, orientation.w)) if orientation else math.nan,
         })
     return records
@@ -213,16 +225,18 @@ def annotate(frame: np.ndarray, record_: dict, label: str) -> np.ndarray:
         bx, by, bw, bh = (int(round(v)) for v in record_["box"])
         cv2.rectangle(canvas, (bx, by), (bx + bw, by + bh), color, 2)
     yaw = record_["yaw_rate"]
+    command = "no answer" if math.isnan(yaw) else f"{yaw:+.2f} rad/s"
     lines = [f"{label}", f"{STATES.get(record_['state'], '?')} score {record_['score']:.2f}",
-             f"yaw cmd {yaw:+.2f} rad/s  pan {record_['pan_deg']:+.0f} deg"]
+             f"yaw cmd {command}  pan {record_['pan_deg']:+.0f} deg"]
     for row, text in enumerate(lines):
         position = (8, 22 + 22 * row)
         cv2.putText(canvas, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)
         cv2.putText(canvas, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.6, color if row == 1 else (255, 255, 255), 1,
                     cv2.LINE_AA)
     center = (width // 2, height - 20)
-    tip = (int(center[0] - 120 * yaw), center[1])  # a positive yaw rate turns left
-    cv2.arrowedLine(canvas, center, tip, (255, 255, 0), 3, cv2.LINE_AA, tipLength=0.3)
+    if not math.isnan(yaw):
+        tip = (int(center[0] - 120 * yaw), center[1])  # a positive yaw rate turns left
+        cv2.arrowedLine(canvas, center, tip, (255, 255, 0), 3, cv2.LINE_AA, tipLength=0.3)
     return canvas
 
 

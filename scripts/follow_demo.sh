@@ -40,7 +40,8 @@ run() {
   local name=$1 label=$2 fixed=$3
   echo "[follow_demo] $label: sim_camera + smat_tracker + follow_controller (logs: $OUT/${name}_*.log)"
   "$PY" -m smat_ros.ros.sim_camera --ros-args ${SCENARIO:+-p scenario:="$SCENARIO"} -p fixed:="$fixed" \
-    -p autostart:=false -p time_scale:=0.0 -p min_subscribers:=2 >"$OUT/${name}_sim.log" 2>&1 &
+    -p autostart:=false -p time_scale:=0.0 -p min_subscribers:=2 -p sync_timeout_s:=10.0 \
+    >"$OUT/${name}_sim.log" 2>&1 &
   pids+=($!)
   "$PY" -m smat_ros.ros.node --ros-args --params-file config/tracker.yaml -p checkpoint:="$CHECKPOINT" \
     -p image_qos:=reliable -p use_sim_time:=true >"$OUT/${name}_tracker.log" 2>&1 &

@@ -144,6 +144,10 @@ def test_closed_loop_keeps_the_person_centred_where_a_fixed_camera_loses_them(ro
         request.header = first.header
         response = operator.call(operator.set_target, request)
         assert response.success, response.message
+        # the controller must hear the tracker before the scene moves (a message sent before a reader matched is
+        # not delivered to it)
+        assert operator.spin_until(lambda: operator.node.count_subscribers("/smat_tracker/target") > 0, WAIT_S)
+        operator.spin_until(lambda: False, 1.0)
         assert operator.call(operator.start, Trigger.Request()).success
         done = operator.spin_until(lambda: len(operator.truths) >= config.frames and all(
             stamp in operator.states for stamp in operator.truths), WAIT_S)
