@@ -14,13 +14,14 @@ import cv2
 import numpy as np
 
 from smat_ros.crop import Box
+from smat_ros.errors import InputError
 
 # OpenCV accepts 4, 5, 8, 12 or 14 coefficients; plumb_bob is k1 k2 p1 p2 k3, rational_polynomial adds k4 k5 k6
 DISTORTION_MODELS = {"plumb_bob": (4, 5), "rational_polynomial": (8,), "": (0,)}
 OPENCV_LENGTHS = (4, 5, 8, 12, 14)
 
 
-class CameraModelError(ValueError):
+class CameraModelError(InputError):
     """Camera intrinsics that cannot give bearings (uncalibrated K, an unsupported distortion model)."""
 
 
