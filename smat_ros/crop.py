@@ -1,6 +1,7 @@
 """Image geometry of the tracker, as in the reference: square context crops, box mapping, clipping, Hann window.
 
-Pure numpy/cv2 (plus torch for the window); knows nothing about the network.
+Pure numpy/cv2 (torch only inside :func:`hann_window`, so that importing ``Box`` stays light); knows nothing about
+the network.
 
 Limits (bad boxes must give an :class:`InputError`, never an allocation failure): a target box may be at most
 ``MAX_BOX_IMAGE_RATIO`` times the frame's width and height and at least ``MIN_BOX_SIDE_PX`` pixels on each side.
@@ -10,13 +11,15 @@ output size (same geometry, no padded intermediate), so no crop allocates more t
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import cv2
 import numpy as np
-import torch
 
 from smat_ros.errors import InputError
+
+if TYPE_CHECKING:
+    import torch
 
 Box = tuple[float, float, float, float]
 
@@ -129,6 +132,8 @@ def clip_box(box: Box, height: int, width: int, margin: int = 0) -> Box:
 
 def hann_window(size: int) -> torch.Tensor:
     """Centred 2-D cosine window [1, 1, size, size] (float32) that favours small motion."""
+    import torch
+
     n = torch.arange(1, size + 1, dtype=torch.float32)
     window = 0.5 * (1 - torch.cos((2 * math.pi / (size + 1)) * n))
     return window.reshape(1, 1, -1, 1) * window.reshape(1, 1, 1, -1)

@@ -22,7 +22,8 @@ def loaded_after(code: str) -> list:
 
 @pytest.mark.parametrize("module", ["smat_ros", "smat_ros.video", "smat_ros.ros.parameters", "smat_ros.datasets",
                                     "smat_ros.eval", "smat_ros.textfile", "smat_ros.errors", "smat_ros.weights",
-                                    "smat_ros.backends.options"])
+                                    "smat_ros.backends.options", "smat_ros.crop", "smat_ros.follow.states",
+                                    "smat_ros.follow.reacquire"])
 def test_light_modules_do_not_import_torch(module: str) -> None:
     code = (f"import json, sys, {module}; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'torch')))")
