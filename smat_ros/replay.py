@@ -4,9 +4,9 @@ The target box is drawn on the newest frame stamped at or before ``start_stamp_n
 stamp; the first frame when unset); earlier frames are not tracked. Outputs: one ``x,y,w,h`` line per tracked frame
 (the first is the target box, as smat-track writes), a rendered video, and a new bag holding every topic of the
 original plus, for every image, ``vision_msgs/Detection2DArray`` and ``smat_ros/TrackStatus`` messages with the
-image's header (the topics the node publishes). Track states: TRACKING while the score is at or above
-``lost_score_threshold``, else LOST (the node's rule); :class:`TrackStates` is the seam where a richer state machine
-plugs in.
+image's header (the topics the node publishes). Track states come from the tracker's follow-me state machine with
+its default thresholds (:class:`smat_ros.follow.states.StateConfig`, the node's defaults), over the header stamps;
+the re-acquisition search stays off, as in smat-track's default, so the boxes are the network's on every frame.
 """
 from __future__ import annotations
 
@@ -25,17 +25,14 @@ from tqdm import tqdm
 from smat_ros.bag import BagCopy, BagImage, ImageStream, open_bag, storage_of, typestore
 from smat_ros.crop import Box
 from smat_ros.errors import InputError
+from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.images import COMPRESSED_FORMATS, ENCODINGS, compressed_to_rgb, image_to_rgb
 from smat_ros.tracker import Tracker
 from smat_ros.video import VideoWriter, draw_track, format_box
 
 log = logging.getLogger("smat_ros.replay")
 
-IDLE, TRACKING, LOST = 0, 1, 2  # smat_ros/msg/TrackStatus states
-EVENT_NONE, EVENT_STARTED, EVENT_LOST, EVENT_REACQUIRED = 0, 1, 2, 3  # TrackStatus events
-STATE_NAMES = {IDLE: "IDLE", TRACKING: "TRACKING", LOST: "LOST"}
-STATE_COLORS = {TRACKING: (0, 255, 0), LOST: (255, 64, 0), IDLE: (255, 255, 0)}
-LOST_SCORE_THRESHOLD = 0.25  # the node's default lost_score_threshold
+STATE_COLORS = {TrackState.TRACKING: (0, 255, 0), TrackState.LOST: (255, 64, 0), TrackState.IDLE: (255, 255, 0)}
 DETECTIONS_TOPIC = "/smat_tracker/detections"
 STATUS_TOPIC = "/smat_tracker/status"
 DEFAULT_FPS = 30.0  # rendered video rate when the stamps do not tell one
@@ -52,7 +49,6 @@ class ReplayOptions:
     boxes_out: Path | None = None
     video_out: Path | None = None
     output_bag: Path | None = None
-    lost_score_threshold: float = LOST_SCORE_THRESHOLD
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,8 +58,8 @@ class FrameResult:
     stamp_ns: int
     box: Box | None
     score: float | None
-    state: int
-    event: int
+    state: TrackState
+    event: TrackEvent
     seconds_since_seen: float
     processing_ms: float
 
@@ -78,39 +74,12 @@ class ReplaySummary:
     rejected: int = 0  # images that could not be decoded
     track_seconds: float = 0.0  # time spent in the tracker's track steps
     boxes: list[Box] = dataclasses.field(default_factory=list)
+    states: list[TrackState] = dataclasses.field(default_factory=list)  # one per tracked frame, like the boxes
 
     @property
     def fps(self) -> float:
         """Tracked frames per second of tracker time."""
         return self.tracked / self.track_seconds if self.track_seconds > 0 else float("nan")
-
-
-class TrackStates:
-    """TRACKING at or above the lost threshold, else LOST; seconds since the target was last seen (stamps)."""
-
-    def __init__(self, lost_score_threshold: float) -> None:
-        self.threshold = lost_score_threshold
-        self.state = IDLE
-        self._seen_ns = 0
-
-    def start(self, stamp_ns: int) -> int:
-        """A target was set on the frame stamped ``stamp_ns``; the event."""
-        self.state, self._seen_ns = TRACKING, stamp_ns
-        return EVENT_STARTED
-
-    def update(self, score: float, stamp_ns: int) -> int:
-        """Apply one frame's score; the event."""
-        previous = self.state
-        self.state = TRACKING if score >= self.threshold else LOST
-        if self.state == TRACKING:
-            self._seen_ns = stamp_ns
-        if previous != self.state:
-            return EVENT_REACQUIRED if self.state == TRACKING else EVENT_LOST
-        return EVENT_NONE
-
-    def seconds_since_seen(self, stamp_ns: int) -> float:
-        """Stamp seconds since the target was last TRACKING (0 while IDLE)."""
-        return 0.0 if self.state == IDLE else (stamp_ns - self._seen_ns) / 1e9
 
 
 def decode(image: BagImage) -> np.ndarray:
@@ -143,37 +112,38 @@ def start_frame_stamp(stamps_ns: Sequence[int], options: ReplayOptions) -> int:
 def track_frames(images: Iterator[BagImage], tracker: Tracker, options: ReplayOptions,
                  summary: ReplaySummary) -> Iterator[tuple[BagImage, np.ndarray | None, FrameResult]]:
     """Initialize on the start frame and track every later frame; (image, frame, result) for every image."""
-    states = TrackStates(options.lost_score_threshold)
-    start_ns = options.start_stamp_ns
+    started = False
     for image in images:
         summary.frames += 1
         check_encoding(image)
-        if states.state == IDLE and start_ns is not None and image.stamp_ns < start_ns:
+        stamp_s = image.stamp_ns * 1e-9
+        if not started and options.start_stamp_ns is not None and image.stamp_ns < options.start_stamp_ns:
             summary.skipped += 1
-            yield image, None, FrameResult(image.stamp_ns, None, None, IDLE, EVENT_NONE, 0.0, 0.0)
+            yield image, None, FrameResult(image.stamp_ns, None, None, TrackState.IDLE, TrackEvent.NONE, 0.0, 0.0)
             continue
         try:
             frame = decode(image)
         except InputError as exc:
             summary.rejected += 1
             log.warning("image stamped %d ns skipped: %s", image.stamp_ns, exc)
-            yield image, None, FrameResult(image.stamp_ns, None, None, states.state, EVENT_NONE,
-                                           states.seconds_since_seen(image.stamp_ns), 0.0)
+            yield image, None, FrameResult(image.stamp_ns, None, None, tracker.state, TrackEvent.NONE, 0.0, 0.0)
             continue
-        start = time.perf_counter()
-        if states.state == IDLE:
-            tracker.initialize(frame, options.init_box)
-            box, score, event = tuple(float(v) for v in options.init_box), 1.0, states.start(image.stamp_ns)
-            elapsed = 0.0
+        if not started:
+            tracker.initialize(frame, options.init_box, stamp=stamp_s)
+            started = True
+            box = tuple(float(v) for v in options.init_box)
+            result = FrameResult(image.stamp_ns, box, 1.0, TrackState.TRACKING, TrackEvent.STARTED, 0.0, 0.0)
         else:
-            result = tracker.track(frame)
+            start = time.perf_counter()
+            tracked = tracker.track(frame, stamp=stamp_s)
             elapsed = time.perf_counter() - start
-            box, score, event = result.box, result.score, states.update(result.score, image.stamp_ns)
             summary.tracked += 1
             summary.track_seconds += elapsed
-        summary.boxes.append(box)
-        yield image, frame, FrameResult(image.stamp_ns, box, score, states.state, event,
-                                        states.seconds_since_seen(image.stamp_ns), elapsed * 1e3)
+            result = FrameResult(image.stamp_ns, tracked.box, tracked.score, tracked.state, tracked.event,
+                                 tracked.seconds_since_seen, elapsed * 1e3)
+        summary.boxes.append(result.box)
+        summary.states.append(result.state)
+        yield image, frame, result
 
 
 def median_fps(stamps_ns: Sequence[int]) -> float:
@@ -196,7 +166,7 @@ class MessageBuilder:
 
     def detections(self, header: Any, result: FrameResult) -> Any:
         """The Detection2DArray of one frame: the box while TRACKING, else none."""
-        if result.box is None or result.state != TRACKING:
+        if result.box is None or result.state != TrackState.TRACKING:
             return self._new("vision_msgs/msg/Detection2DArray", header=header, detections=[])
         x, y, w, h = result.box
         point = self._new("geometry_msgs/msg/Point", x=0.0, y=0.0, z=0.0)
@@ -216,8 +186,8 @@ class MessageBuilder:
     def status(self, header: Any, result: FrameResult, summary: ReplaySummary) -> Any:
         """The TrackStatus of one frame (counters as of this frame)."""
         return self._new(
-            "smat_ros/msg/TrackStatus", header=header, state=result.state, event=result.event,
-            track_id=self.track_id if result.state != IDLE else "", score=float(result.score or 0.0),
+            "smat_ros/msg/TrackStatus", header=header, state=int(result.state), event=int(result.event),
+            track_id=self.track_id if result.state != TrackState.IDLE else "", score=float(result.score or 0.0),
             seconds_since_seen=float(result.seconds_since_seen), seconds_since_image=0.0,
             frames_received=summary.frames, frames_processed=len(summary.boxes), frames_dropped=0,
             frames_rejected=summary.rejected, frames_replayed=0, debug_images=0, clock_resets=0,
@@ -252,8 +222,9 @@ def replay(options: ReplayOptions, tracker: Tracker, progress: bool = True) -> R
                     if writer is None:
                         writer = VideoWriter(options.video_out, median_fps(stream.stamps_ns),
                                              (frame.shape[1], frame.shape[0]))
-                    writer.write(draw_track(frame, result.box if result.state == TRACKING else None, result.score,
-                                            label=STATE_NAMES[result.state], color=STATE_COLORS[result.state]))
+                    shown = result.box if result.state == TrackState.TRACKING else None
+                    writer.write(draw_track(frame, shown, result.score, label=result.state.name,
+                                            color=STATE_COLORS[result.state]))
         finally:
             if writer is not None:
                 writer.close()
