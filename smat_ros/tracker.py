@@ -122,6 +122,7 @@ class Tracker:
         self._search = ReacquisitionSearch(search, config.search_factor) if search else None
         self._seen_box: Box | None = None  # where the target was last seen (the probe while LOST)
         self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
+        self._candidate_far = False  # whether it was found by a tile (away from where the target was expected)
         self._motion = ConstantVelocityFilter(PIXEL_MOTION)  # centre of the seen boxes, pixels over stamps
         self._appearance = AppearanceModel()  # colours of the first box, a second opinion on candidates
         self._idle_reason = ""  # why a timed-out target was dropped
@@ -267,6 +268,8 @@ class Tracker:
         if self._acceptable(frame, self._clip(predicted, frame), score, self._candidate is None):
             found = (self._clip(predicted, frame), score)
         new_candidate = self._candidate is None or found is None
+        if new_candidate:
+            self._candidate_far = False
         runs = 0
         if found is None:
             for tile in self._search.next_tiles(frame.shape, expected):
@@ -275,7 +278,9 @@ class Tracker:
                 tile_box = self._clip(tile_box, frame)
                 if (found is None or tile_score > found[1]) and self._acceptable(frame, tile_box, tile_score, True):
                     found = (tile_box, tile_score)
-        update = self._states.update(found[1] if found else None, stamp_s, new_candidate)
+                    self._candidate_far = True
+        extra = self._search.config.far_extra_frames if self._candidate_far else 0
+        update = self._states.update(found[1] if found else None, stamp_s, new_candidate, extra)
         if update.event == TrackEvent.REACQUIRED and found is not None:
             self._box = found[0]
             self._motion.reset()

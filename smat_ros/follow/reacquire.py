@@ -30,6 +30,7 @@ class ReacquireConfig:
     tile_step: float = 0.75  # spacing of the tiles as a fraction of the search crop's side
     max_size_change: float = 1.5  # a candidate's width and height must be within this factor of the last seen box
     max_prediction_s: float = 2.0  # the search centre follows the target's last velocity for at most this long
+    far_extra_frames: int = 1  # a candidate found by a tile (away from where the target is expected) holds longer
     appearance_ratio: float = 0.85  # a candidate's colours must be this similar to the target's, relative (0: off)
 
     def __post_init__(self) -> None:
@@ -44,6 +45,8 @@ class ReacquireConfig:
         if not 0.0 <= self.appearance_ratio <= 1.0:
             raise ConfigError(f"ReacquireConfig.appearance_ratio must be in [0, 1] (0 = off), "
                               f"got {self.appearance_ratio}")
+        if self.far_extra_frames < 0:
+            raise ConfigError(f"ReacquireConfig.far_extra_frames must be >= 0, got {self.far_extra_frames}")
         if self.max_prediction_s < 0:
             raise ConfigError(f"ReacquireConfig.max_prediction_s must be >= 0, got {self.max_prediction_s}")
         if self.max_size_change < 1.0:

@@ -160,12 +160,14 @@ class TrackStateMachine:
         self._last_seen_s = None
         return StateUpdate(self.state, TrackEvent.CLEARED if had_target else TrackEvent.NONE, reason=reason)
 
-    def update(self, score: float | None, stamp_s: float, new_candidate: bool = False) -> StateUpdate:
-        """Apply one frame's score (None: nothing found); ``new_candidate``: it is elsewhere than last frame's."""
+    def update(self, score: float | None, stamp_s: float, new_candidate: bool = False,
+               extra_frames: int = 0) -> StateUpdate:
+        """Apply one frame's score (None: nothing found); ``new_candidate``: it is elsewhere than last frame's;
+        ``extra_frames``: this candidate must hold that many frames more than found_after_frames."""
         if self.state == TrackState.TRACKING:
             return self._update_tracking(score, stamp_s)
         if self.state == TrackState.LOST:
-            return self._update_lost(score, stamp_s, new_candidate)
+            return self._update_lost(score, stamp_s, new_candidate, extra_frames)
         return StateUpdate(self.state)
 
     def _update_tracking(self, score: float | None, stamp_s: float) -> StateUpdate:
@@ -183,14 +185,15 @@ class TrackStateMachine:
         return StateUpdate(self.state, TrackEvent.LOST, self.seconds_since_seen(stamp_s),
                            f"score below {self.lost_threshold():.3f} for {self._low_frames} frames")
 
-    def _update_lost(self, score: float | None, stamp_s: float, new_candidate: bool) -> StateUpdate:
+    def _update_lost(self, score: float | None, stamp_s: float, new_candidate: bool, extra_frames: int) -> StateUpdate:
         """LOST: follow one candidate's scores; TRACKING when it held found_after_frames frames and passes; timeout."""
         if score is not None and self.accepts(score, new_candidate):
             self._candidate_scores = ([] if new_candidate else self._candidate_scores) + [score]
         else:
             self._candidate_scores = []
-        recent = self._candidate_scores[-self.config.found_after_frames:]
-        if len(recent) >= self.config.found_after_frames and self.passes(statistics.fmean(recent)):
+        needed = self.config.found_after_frames + extra_frames
+        recent = self._candidate_scores[-needed:]
+        if len(recent) >= needed and self.passes(statistics.fmean(recent)):
             self.state = TrackState.TRACKING
             self._low_frames = 0
             self._last_seen_s = stamp_s

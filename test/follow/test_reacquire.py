@@ -108,8 +108,6 @@ def test_a_black_out_is_reported_lost_with_the_last_box_seen(vtest) -> None:
     assert states[lost_at] == TrackState.LOST and boxes[lost_at] == boxes[7]  # the box where he was last seen
 
 
-@pytest.mark.xfail(strict=True, reason="the demo network and the colour check accept another walker while the "
-                   "person is hidden (docs/follow.md); a network that tells people apart is needed")
 def test_back_on_the_person_after_a_black_out(vtest) -> None:
     frames, truth = vtest
     scenario = black_out("black-out", frames, truth, 8, 12)

@@ -134,3 +134,12 @@ def test_start_forgets_the_previous_reference() -> None:
 def test_invalid_configs_are_errors(changes: dict) -> None:
     with pytest.raises(ConfigError):
         StateConfig(**changes)
+
+
+def test_extra_frames_make_a_candidate_hold_longer() -> None:
+    machine = TrackStateMachine(ABSOLUTE)
+    machine.start(0.0)
+    run(machine, [0.1, 0.1, 0.1])
+    assert machine.update(0.6, 1.0, new_candidate=True, extra_frames=1).state == TrackState.LOST
+    assert machine.update(0.6, 1.1, extra_frames=1).state == TrackState.LOST  # two frames are not enough here
+    assert machine.update(0.6, 1.2, extra_frames=1).event == TrackEvent.REACQUIRED
