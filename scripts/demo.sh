@@ -51,7 +51,7 @@ FRAMES=$(find "$SEQUENCE/img" -name '*.jpg' | wc -l)
 # still importing is lost, so SIGTERM follows (docs/reliability.md, "Stopping").
 STOP_WAIT_S=5
 pids=()
-running() { local pid; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done; }
+running() { local pid; for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi; done; }
 cleanup() {
   local signal left tick
   for signal in INT TERM KILL; do
