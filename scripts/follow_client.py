@@ -43,6 +43,7 @@ COLORS = {TrackStatus.TRACKING: (0, 230, 0), TrackStatus.LOST: (255, 80, 0), Tra
 TRUTH_COLOR = (80, 160, 255)
 SETTLE_S = 1.0  # discovery settling time before the scene starts
 GRACE_S = 30.0  # after the last frame, the longest wait for the last statuses and answers
+RETRY_S = 10.0  # set_target is tried again this long while the tracker has no image yet
 
 
 def parse_args() -> argparse.Namespace:
@@ -138,6 +139,11 @@ def record(args: argparse.Namespace) -> int:
         request = SetTarget.Request(bbox=truth.bbox)
         request.header = truth.header
         response = node.call(node.set_target, request, deadline)
+        retry_until = time.monotonic() + RETRY_S
+        while response is not None and not response.success and "no image" in response.message \
+                and time.monotonic() < retry_until:  # the recorder may see the first frame before the tracker
+            node.spin_until(lambda: False, time.monotonic() + 0.2)
+            response = node.call(node.set_target, request, deadline)
         if response is None or not response.success:
             print(f"error: set_target failed: {response.message if response else 'no answer'}", file=sys.stderr)
             return 1
@@ -160,14 +166,14 @@ def record(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         seconds = time.monotonic() - started
-        complete = node.spin_until(lambda: all(
-            stamp in node.statuses and stamp in node.images and (stamp == first or stamp in node.answers)
+        complete = node.spin_until(lambda: all(  # the first frame, where the target is set, needs neither
+            stamp in node.images and (stamp == first or (stamp in node.statuses and stamp in node.answers))
             for stamp in node.truths), time.monotonic() + GRACE_S)
         if not complete:
             missing = [stamp for stamp in node.truths if stamp != first and stamp not in node.answers]
             print(f"warning: {len(missing)} frame(s) without the controller's answer, "
-                  f"{sum(stamp not in node.statuses for stamp in node.truths)} without the tracker's status",
-                  file=sys.stderr)
+                  f"{sum(stamp not in node.statuses for stamp in node.truths if stamp != first)} without the "
+                  "tracker's status", file=sys.stderr)
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

@@ -189,7 +189,12 @@ class SimCamera(Node):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            rclpy.spin_once(self, timeout_sec=min(remaining, 0.02))
+            try:
+                rclpy.spin_once(self, timeout_sec=min(remaining, 0.02))
+            except Exception:  # rclpy raises RCLError when the context was shut down (SIGINT) during the wait
+                if rclpy.ok(context=self.context):
+                    raise
+                raise ExternalShutdownException() from None
         return True
 
     def run(self) -> int:
