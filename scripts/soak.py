@@ -67,29 +67,50 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> int:
-    """Start the node, stream, report, stop the node; 0 when the node survived and stopped cleanly."""
+    """Start the node and soak it (the node is stopped whatever happens); 0 when it survived and stopped cleanly."""
     args = parse_args()
     os.environ.update(ROS_DOMAIN_ID=str(args.domain_id), FASTRTPS_DEFAULT_PROFILES_FILE=str(PROFILE))
-    import numpy as np
-    import rclpy
-    from rclpy.qos import QoSProfile, qos_profile_sensor_data
-    from rclpy.time import Time
-    from sensor_msgs.msg import Image
     from std_msgs.msg import Header
-    from vision_msgs.msg import Detection2DArray
 
-    from smat_ros.msg import TrackStatus
-    from smat_ros.ros.conversions import box_to_bbox, rgb_to_image
-    from smat_ros.srv import SetTarget
+    from smat_ros.ros import signals
+    from smat_ros.ros.conversions import rgb_to_image
     from smat_ros.video import list_images, read_image
 
-    frames = [read_image(path) for path in list_images(SEQUENCE / "img")]
+    signals.handle_signals()  # SIGINT/SIGTERM end the soak early, with its figures (also as a background job)
+
+    # converted once; only the stamps change (this process must keep the rate on a busy machine)
+    messages = [rgb_to_image(read_image(path), Header(frame_id="camera"), "bgr8")
+                for path in list_images(SEQUENCE / "img")]
     init_box = tuple(float(v) for v in (SEQUENCE / "init.txt").read_text().split(","))
     log_path = Path(tempfile.mkdtemp(prefix="smat_soak_")) / "node.log"
     node_cmd = [sys.executable, "-m", "smat_ros.ros.node", "--ros-args", "-p", f"checkpoint:={args.checkpoint}",
                 "-p", f"threads:={args.threads}", "-p", "lost_score_threshold:=0.0"]
     process = subprocess.Popen(node_cmd, cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
     print(f"[soak] node pid {process.pid}, log {log_path}, domain {args.domain_id}", flush=True)
+    try:
+        return soak(args, process, log_path, messages, init_box)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, messages: list, init_box: tuple) -> int:
+    """Stream, report and stop the node; 0 when it survived and stopped cleanly."""
+    import rclpy
+    from rclpy.qos import QoSProfile, qos_profile_sensor_data
+    from rclpy.time import Time
+    from sensor_msgs.msg import Image
+    from vision_msgs.msg import Detection2DArray
+
+    from smat_ros.msg import TrackStatus
+    from smat_ros.ros import signals
+    from smat_ros.ros.conversions import box_to_bbox
+    from smat_ros.srv import SetTarget
+
     rclpy.init()
     driver = rclpy.create_node("soak_driver")
     image_pub = driver.create_publisher(Image, "image", qos_profile_sensor_data)
@@ -129,15 +150,20 @@ def main() -> int:
     period = 1.0 / args.rate_hz
     end_time = time.monotonic() + args.minutes * 60
     published = targets = failed_targets = 0
-    rss_start = peak = float("nan")
+    rss_start, peak = float("nan"), 0.0
     next_report = time.monotonic() + args.report_s
     next_time = time.monotonic()
     pending_target = None
-    while (published < args.frames) if args.frames else (time.monotonic() < end_time):
-        index = published % len(frames)
+    while ((published < args.frames) if args.frames else (time.monotonic() < end_time)) and rclpy.ok():
+        if signals.stop_requested():
+            print("[soak] stopped by a signal: the figures so far")
+            break
+        index = published % len(messages)
         stamp = driver.get_clock().now()
-        header = Header(stamp=stamp.to_msg(), frame_id="camera")
-        image_pub.publish(rgb_to_image(frames[index], header, "bgr8"))
+        message = messages[index]
+        message.header.stamp = stamp.to_msg()
+        header = message.header
+        image_pub.publish(message)
         sent[stamp.nanoseconds] = time.monotonic()
         published += 1
         if index == 0:  # the person's box on the first frame of every loop

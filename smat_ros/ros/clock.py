@@ -104,7 +104,7 @@ class FrameClock:
     def accept(self, admission: Admission) -> None:
         """Record a buffered frame: its key becomes the newest; a RESET is counted."""
         if admission.verdict is Verdict.REJECT:
-            raise ValueError(f"a rejected frame cannot be accepted: {admission.reason}")
+            raise InputError(f"a rejected frame cannot be accepted: {admission.reason}")
         self.resets += admission.verdict is Verdict.RESET
         self.newest_ns = admission.key_ns
 
