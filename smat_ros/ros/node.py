@@ -34,7 +34,6 @@ from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackRet
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_services_default
 from rclpy.subscription import Subscription
-from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 from std_srvs.srv import Trigger
@@ -50,7 +49,7 @@ from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.follow.target import TargetEstimate, TargetEstimator
 from smat_ros.msg import FollowTarget, TrackStatus
 from smat_ros.ros import diagnostics, signals
-from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, target_stamp_ns
+from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, stamp_to_ns, target_stamp_ns
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
 from smat_ros.ros.follow_outputs import CameraInfoMatcher, camera_model, follow_target, target_ray
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
@@ -473,9 +472,17 @@ class TrackerNode(LifecycleNode):
         self._cursor_ns = self._published_ns
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        """Keep the camera info for the frames with its stamp (bearing angles in FollowTarget)."""
+        """Keep the camera info for the frames with its stamp (bearing angles in FollowTarget); one with an invalid
+        stamp is ignored with the reason."""
+        try:
+            stamp_ns = stamp_to_ns(msg.header.stamp)
+        except InputError as exc:
+            with self._lock:
+                self._last_error = f"camera_info ignored: {exc}"
+                self.get_logger().warning(self._last_error, throttle_duration_sec=LOG_THROTTLE_S)
+            return
         with self._lock:
-            self._camera_infos.add(Time.from_msg(msg.header.stamp).nanoseconds, msg)
+            self._camera_infos.add(stamp_ns, msg)
 
     def _reject(self, reason: str) -> None:
         """Count a rejected frame and remember why (caller holds the lock)."""

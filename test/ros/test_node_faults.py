@@ -4,7 +4,8 @@ must equal the library's on the same frames.
 
 Issue 16's numbered items: 1 negative stamps, 2-3 huge boxes, 4 far-future / un-normalized / backwards stamps,
 5 service bursts, 6 resolution changes, 8 frame-buffer byte budget, 10 target stamps and frame_ids, last_error,
-use_sim_time, unknown parameters (7 and 9, signals, are in test_node_shutdown.py). The image QoS is reliable here so
+use_sim_time, unknown parameters (7 and 9, signals, are in test_node_shutdown.py); and the surfaces the follow-me
+and managed-node work added: bad camera_info, lifecycle transitions that do not exist in a state. The image QoS is reliable here so
 that no test depends on a best-effort message arriving; every test uses its own stamp range, increasing through the
 module, and sets its own target.
 """
@@ -20,7 +21,7 @@ from builtin_interfaces.msg import Time as StampMsg
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 from std_srvs.srv import Trigger
 from vision_msgs.msg import Detection2D
@@ -333,3 +334,60 @@ def test_a_burst_of_service_calls_is_answered_while_frames_stream(session, ros, 
     for node, _, _ in clients:
         driver.executor.remove_node(node)
         node.destroy_node()
+
+
+def camera_info(stamp_header: Header, width: int = 768, height: int = 576, **fields) -> CameraInfo:
+    """A pinhole camera_info for 768x576 images (fx = fy = 500, centred), with ``fields`` replaced."""
+    values = dict(width=width, height=height, distortion_model="plumb_bob", d=[0.0] * 5,
+                  k=[500.0, 0.0, width / 2, 0.0, 500.0, height / 2, 0.0, 0.0, 1.0])
+    values.update(fields)
+    return CameraInfo(header=stamp_header, **values)
+
+
+def test_bad_camera_info_never_stops_tracking(session, ros, frames, library_boxes):
+    _, driver = session
+    track = Track(driver, ros, frames, base_s=4000, first=44)
+    info_pub = driver.node.create_publisher(CameraInfo, "camera_info", QoSProfile(depth=10))
+    assert driver.spin_until(lambda: info_pub.get_subscription_count() > 0)
+    track.start()
+    nan, inf = math.nan, math.inf
+    bad_infos = [
+        (lambda h: camera_info(header(-1, 0)), "camera_info ignored"),  # used to raise in the subscription callback
+        (lambda h: camera_info(header(4000, 4294967295)), "camera_info ignored"),
+        (lambda h: camera_info(h, k=[0.0] * 9), None),
+        (lambda h: camera_info(h, k=[nan, 0.0, 384.0, 0.0, 500.0, 288.0, 0.0, 0.0, 1.0]), None),
+        (lambda h: camera_info(h, k=[inf, 0.0, 384.0, 0.0, inf, 288.0, 0.0, 0.0, 1.0]), None),
+        (lambda h: camera_info(h, d=[1e300] * 100), None),
+        (lambda h: camera_info(h, d=[nan] * 5), None),
+        (lambda h: camera_info(h, distortion_model="no_such_model", d=[0.1, 0.2]), None),
+        (lambda h: camera_info(h, width=320, height=240), None),  # for another image size
+    ]
+    for make, words in bad_infos:
+        stamp = track.next_stamp()
+        info_pub.publish(make(driver.header(stamp)))
+        driver.spin_until(lambda: False, 0.1)
+        status = track.good()
+        assert status.track_id == track.track_id and status.state == ros.TrackStatus.TRACKING
+        assert words is None or words in status.last_error, status.last_error
+    info_pub.publish(camera_info(driver.header(track.next_stamp())))  # a good one again
+    track.good()
+    track.assert_like_the_library(library_boxes)
+    driver.node.destroy_publisher(info_pub)
+
+
+def test_lifecycle_transitions_that_do_not_exist_in_a_state_are_refused(session, ros, frames, library_boxes):
+    _, driver = session
+    assert driver.lifecycle_state() == "active"
+    for label in ("configure", "activate", "cleanup", "no_such_transition"):
+        assert not driver.transition(label), f"{label} from active"
+        assert driver.lifecycle_state() == "active"
+    assert driver.transition("deactivate")
+    for label in ("deactivate", "configure", "no_such_transition"):
+        assert not driver.transition(label), f"{label} from inactive"
+        assert driver.lifecycle_state() == "inactive"
+    assert driver.transition("activate")
+    track = Track(driver, ros, frames, base_s=4100, first=50)
+    track.start()
+    for _ in range(3):
+        track.good()
+    track.assert_like_the_library(library_boxes)
