@@ -2,7 +2,8 @@
 
 Real time (``rate_hz``, default the source's frame rate) or, with ``sync_topic`` set to a Detection2DArray topic
 such as ``/smat_tracker/detections``, one frame per processed frame: the next frame goes out once detections
-stamped like the last one arrive (or after ``sync_timeout_s``). Frames carry increasing stamps from the node's clock.
+stamped like the last one arrive (after ``sync_timeout_s`` the frame is sent again, newly stamped, up to
+``SYNC_RESENDS`` times: a best-effort frame can be lost). Frames carry increasing stamps from the node's clock.
 Run: ``python -m smat_ros.ros.video_source --ros-args -p source:=test/fixtures/vtest_person/img``.
 """
 from __future__ import annotations
@@ -27,6 +28,8 @@ from smat_ros.errors import InputError
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_compressed, rgb_to_image
 from smat_ros.video import FrameSource
 
+
+SYNC_RESENDS = 3  # sync mode: times a frame that got no detections within sync_timeout_s is sent again
 
 class SourceError(Exception):
     """The video source cannot start: bad parameter or unreadable input."""
@@ -58,7 +61,7 @@ class VideoSource(Node):
                 "sync_topic", "", _descriptor("Detection2DArray topic to wait for after each frame ('': real time)")
             ).value
             self.sync_timeout_s = self.declare_parameter(
-                "sync_timeout_s", 10.0, _descriptor("longest wait for sync_topic", 0.0, 3600.0)).value
+                "sync_timeout_s", 10.0, _descriptor("longest wait for sync_topic before the frame is sent again", 0.0, 3600.0)).value
         except ParameterException as exc:
             raise SourceError(f"bad parameter: {exc}") from None
         if self.encoding not in PUBLISH_ENCODINGS:
@@ -110,8 +113,13 @@ class VideoSource(Node):
                 self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.frame_id))
                 published += 1
                 if self.sync_topic:
-                    if not self._wait(lambda: self._acked_ns >= stamp.nanoseconds, self.sync_timeout_s):
-                        self.get_logger().warning(f"no detections for frame {published} within {self.sync_timeout_s} s")
+                    for _ in range(SYNC_RESENDS):  # a best-effort frame can be lost: send it again, newly stamped
+                        if self._wait(lambda: self._acked_ns >= stamp.nanoseconds, self.sync_timeout_s):
+                            break
+                        self.get_logger().warning(
+                            f"no detections for frame {published} within {self.sync_timeout_s} s: sent again")
+                        stamp = self.get_clock().now()
+                        self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.frame_id))
                 else:
                     next_time += self.period_s
                     self._wait(lambda: time.monotonic() >= next_time, max(0.0, next_time - time.monotonic()))
