@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
-"""Speed benchmark of SMAT backends (not a test): prints one table row per backend x precision x threads.
+"""Speed benchmark of SMAT backends against the official code (not a test): one table row per variant.
 
-For every variant it measures, on the frames of a sequence (default: the 60 public vtest_person frames):
-start-up (build + first box), template initialization ms, track step ms (crop + network + decode) and fps,
-network forward ms (the backend alone on a fixed crop), parameter count, and the largest box difference from the
-torch fp32 eager path over the sequence. Variants run interleaved (A B C A B C ...) and medians are reported, so
-a busy machine slows all of them alike. With ``--reference DIR`` the official SMAT code (a clone of
-github:goutamyg/SMAT, never part of this repository) runs beside them with the same weights, and every row gets
-its fps ratio to the reference at the same thread count.
+Every variant runs in processes of its own (one per round, variants alternating, the order rotated each round),
+on the frames of a sequence (default: the 60 public vtest_person frames) with the fixture checkpoint, so that
+runtimes never share a process. Per variant it reports: track step ms (median over all steps of all rounds) and
+fps, the ratio to the official SMAT code run in the same rounds (``--reference``: a clone of github:goutamyg/SMAT,
+never part of this repository, run through the run-time shims below), the spread of that ratio over the rounds,
+start-up from the process spawn to the first box (cold: round 1, with an empty graph cache; warm: median of the
+later rounds, cache filled), peak RSS, and the largest box difference from the torch fp32 (eager) variant.
+With ``--accuracy`` it also measures the reduced-precision variants against torch fp32 on the demo weights
+(smat_ros.eval.backend_accuracy: one-step centre deviation and AO difference, the documented gate).
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python scripts/benchmark.py --threads 2 1 --reference /tmp/ref --markdown t.md
+Environments: each variant runs in the environment a user gets. Our variants import smat_ros before torch, so
+smat_ros's default ``OMP_WAIT_POLICY=PASSIVE`` applies (unless the variable was set before this script started);
+the reference imports torch first and gets the environment this script was started with (by default no
+``OMP_WAIT_POLICY``: GNU OpenMP spins briefly at barriers, the reference's own default). The table shows which.
 
-It uses the smat_ros installed in .venv by scripts/setup.sh; to benchmark a modified checkout, prefix PYTHONPATH=. .
-
-Set OMP_WAIT_POLICY=PASSIVE on a CPU shared with other processes: torch's GNU OpenMP threads otherwise spin at every
-barrier, and a 2-thread step that takes 65 ms with passive waiting took 3.3 s on a loaded 2-core machine.
+    .venv/bin/python scripts/benchmark.py --threads 2 --reference /path/to/SMAT --rounds 5 --markdown t.md
 """
 from __future__ import annotations
 
@@ -23,111 +25,118 @@ import dataclasses
 import importlib.util
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import types
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any
 
-import numpy as np
-import torch
-from tqdm import tqdm
-
-from smat_ros import Tracker
-from smat_ros.backends import BackendError
-from smat_ros.checkpoint import load_weights, read_pickled_checkpoint
-from smat_ros.crop import sample_target
-from smat_ros.model import SMAT
-from smat_ros.model.folding import count_parameters
-from smat_ros.video import parse_box, read_image
-
+ORIGINAL_OMP = os.environ.get("OMP_WAIT_POLICY")  # before anything imports smat_ros
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "test" / "fixtures"
-DEFAULT_VARIANTS = ("torch:fp32:eager", "torch:fp32:frozen", "onnxruntime:fp32:cpu", "torch:bf16:frozen")
-CUDA_VARIANTS = ("torch:fp32:eager@cuda", "torch:fp16:eager@cuda", "onnxruntime:fp32:cuda@cuda", "onnxruntime:fp16:tensorrt@cuda")
+DEMO_WEIGHTS = REPO / "weights" / "smat_demo.safetensors"
+DEFAULT_VARIANTS = ("torch:fp32:eager", "torch:fp32:frozen", "auto:fp32", "onnxruntime:int8", "torch:bf16:frozen")
+CUDA_VARIANTS = ("torch:fp32:eager@cuda", "torch:fp16:eager@cuda", "onnxruntime:fp32:cuda@cuda",
+                 "onnxruntime:fp16:tensorrt@cuda")
 BASELINE = "torch:fp32:eager"
 REFERENCE = "reference"
 
 
-class SequenceTracker(Protocol):
-    """What the benchmark drives: ours or the reference, on RGB frames."""
-
-    def initialize(self, frame: np.ndarray, box: Sequence[float]) -> None:
-        """Set the target."""
-
-    def track(self, frame: np.ndarray) -> tuple[float, ...]:
-        """Return the new box (x, y, w, h)."""
-
-
 @dataclasses.dataclass
-class Variant:
-    """One benchmarked configuration and everything measured for it."""
+class Measured:
+    """Everything measured for one variant over the rounds."""
 
     label: str
-    columns: tuple[str, str, str]  # backend, precision, mode (torch graph or onnxruntime provider, @device)
+    columns: tuple[str, str, str]  # backend (as built), precision, mode
     threads: int
-    tracker: SequenceTracker
-    forward: Callable[[], object]
-    params: int
-    startup_s: float
-    init_ms: list[float] = dataclasses.field(default_factory=list)
+    omp: str
+    startup_s: list[float] = dataclasses.field(default_factory=list)  # per round, spawn -> first box
     step_ms: list[float] = dataclasses.field(default_factory=list)
-    forward_ms: list[float] = dataclasses.field(default_factory=list)
-    boxes: np.ndarray | None = None
+    round_step_ms: list[float] = dataclasses.field(default_factory=list)  # median of each round
+    rss_mib: float = 0.0
+    boxes: list[list[float]] | None = None
+
+
+def parse_variant(text: str) -> tuple[str, str, str, str]:
+    """``backend:precision[:mode][@device]`` -> (backend, precision, mode, device); mode is a torch graph or a
+    provider."""
+    spec, _, device = text.partition("@")
+    parts = spec.split(":")
+    if len(parts) not in (2, 3):
+        raise SystemExit(f"benchmark: error: variant {text!r} is not backend:precision[:mode][@device]")
+    backend, precision, mode = parts[0], parts[1], parts[2] if len(parts) == 3 else "auto"
+    return backend, precision, mode, device or "cpu"
+
+
+def read_sequence(folder: Path) -> tuple[list[Any], tuple[float, ...]]:
+    """The frames (RGB) and the first box of a sequence folder with img/ and init.txt."""
+    from smat_ros.video import parse_box, read_image
+
+    frames = [read_image(path) for path in sorted((folder / "img").glob("*.jpg"))]
+    return frames, parse_box((folder / "init.txt").read_text())
+
+
+def run_passes(tracker: Any, frames: list[Any], box: Sequence[float], passes: int, spawned: float) -> dict[str, Any]:
+    """Track the sequence ``passes`` times; the first box's wall time gives the start-up."""
+    tracker.initialize(frames[0], box)
+    first = tracker.track(frames[1])
+    startup = time.time() - spawned
+    del first
+    steps: list[float] = []
+    boxes: list[list[float]] = []
+    for _ in range(passes):
+        tracker.initialize(frames[0], box)
+        boxes = [list(map(float, box))]
+        for frame in frames[1:]:
+            start = time.perf_counter()
+            boxes.append([float(v) for v in tracker.track(frame)])
+            steps.append((time.perf_counter() - start) * 1e3)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
+    return {"startup_s": startup, "step_ms": steps, "boxes": boxes, "rss_mib": rss}
 
 
 class OurTracker:
-    """Adapter: smat_ros.Tracker with the benchmark's interface."""
+    """smat_ros.Tracker with the benchmark's interface (track returns the box)."""
 
-    def __init__(self, tracker: Tracker) -> None:
+    def __init__(self, tracker: Any) -> None:
         self.tracker = tracker
 
-    def initialize(self, frame: np.ndarray, box: Sequence[float]) -> None:
+    def initialize(self, frame: Any, box: Sequence[float]) -> None:
         """Set the target."""
         self.tracker.initialize(frame, box)
 
-    def track(self, frame: np.ndarray) -> tuple[float, ...]:
-        """Return the new box."""
+    def track(self, frame: Any) -> tuple[float, ...]:
+        """The new box."""
         return tuple(self.tracker.track(frame).box)
 
 
-def parse_variant(text: str) -> dict[str, Any]:
-    """``backend:precision:mode[@device]`` -> Tracker keyword arguments (mode: torch graph or ORT provider)."""
-    spec, _, device = text.partition("@")
-    parts = spec.split(":")
-    if len(parts) != 3:
-        raise SystemExit(f"benchmark: error: variant {text!r} is not backend:precision:mode[@device]")
-    backend, precision, mode = parts
-    options: dict[str, Any] = {"backend": backend, "precision": precision, "device": device or "cpu"}
-    options["graph" if backend == "torch" else "provider"] = mode
-    return options
+def ours_child(args: argparse.Namespace, spawned: float) -> dict[str, Any]:
+    """In a variant's own process: smat_ros imported before torch (its OMP default applies), then measured."""
+    import torch
 
+    import smat_ros  # noqa: F401  (first: sets OMP_WAIT_POLICY=PASSIVE unless set)
+    from smat_ros import Tracker
+    from smat_ros.backends import BackendOptions
+    from smat_ros.checkpoint import load_weights
+    from smat_ros.model import SMAT
 
-def build_ours(model: SMAT, text: str, threads: int, frame: np.ndarray, box: Sequence[float]) -> Variant | None:
-    """Build variant ``text`` and time its start-up (construction, template, first step); None if it cannot run."""
-    options = parse_variant(text)
-    if options["backend"] == "onnxruntime":
-        options["threads"] = threads
-    start = time.perf_counter()
-    try:
-        tracker = Tracker(model, **options)
-    except (BackendError, ValueError) as exc:
-        print(f"skipped {text}: {exc}")
-        return None
-    tracker.initialize(frame, box)
-    tracker.track(frame)
-    startup = time.perf_counter() - start
-    crops = [sample_target(frame, tuple(box), factor, size)[0] for factor, size in ((2.0, 128), (4.0, 256))]
-    features = tracker.backend.template_features(crops[0])
-    backend_model = getattr(tracker.backend, "model", None)
-    params = count_parameters(backend_model) if backend_model is not None else count_parameters(model)
-    mode = str(options.get("graph") or options.get("provider")) + ("" if options["device"] == "cpu" else f" @{options['device']}")
-    columns = (options["backend"], options["precision"], mode)
-    forward = lambda: tracker.backend.track(features, crops[1])  # noqa: E731
-    return Variant(text, columns, threads, OurTracker(tracker), forward, params, startup)
+    backend, precision, mode, device = parse_variant(args.variant)
+    torch.set_num_threads(args.threads)
+    model = SMAT()
+    load_weights(model, args.checkpoint)
+    fields = {"graph": mode} if backend == "torch" else {"provider": mode} if mode != "auto" else {}
+    options = BackendOptions(precision=precision, threads=args.threads, **fields)
+    tracker = Tracker(model, device=device, backend=backend, options=options)
+    frames, box = read_sequence(args.sequence)
+    result = run_passes(OurTracker(tracker), frames, box, args.passes, spawned)
+    mode = tracker.backend.mode + ("" if device == "cpu" else f" @{device}")
+    result["columns"] = [tracker.backend.name, precision, mode]
+    return result
 
 
 def register_package(name: str, folder: Path) -> None:
@@ -192,6 +201,10 @@ class ReferenceTracker:
     """The official MobileViTv2Track tracker, on CPU, with our fixture checkpoint."""
 
     def __init__(self, reference_dir: Path, checkpoint: Path) -> None:
+        import torch
+
+        from smat_ros.checkpoint import read_pickled_checkpoint
+
         install_reference_shims(reference_dir)
         import lib.test.tracker.mobilevitv2_track as reference_module
         from lib.config.mobilevitv2_track.config import cfg, update_config_from_file
@@ -215,245 +228,211 @@ class ReferenceTracker:
             torch.load = original_load
         self.network = self.tracker.network
 
-    def initialize(self, frame: np.ndarray, box: Sequence[float]) -> None:
+    def initialize(self, frame: Any, box: Sequence[float]) -> None:
         """Set the target."""
         self.tracker.initialize(frame, {"init_bbox": list(box)})
 
-    def track(self, frame: np.ndarray) -> tuple[float, ...]:
+    def track(self, frame: Any) -> tuple[float, ...]:
         """Return the new box."""
         return tuple(self.tracker.track(frame)["target_bbox"])
-
-    def forward_on(self, frame: np.ndarray, box: Sequence[float]) -> Callable[[], object]:
-        """The reference network forward (cached template branch + search crop) on a fixed crop."""
-        self.initialize(frame, box)
-        search = CpuPreprocessor().process(sample_target(frame, tuple(box), 4.0, 256)[0], None).tensors
-
-        def forward() -> object:
-            with torch.no_grad():
-                return self.network.forward(template=self.tracker.z_dict1, search=search)
-
-        return forward
 
 
 class CpuPreprocessor:
     """The reference preprocessing (uint8 HWC -> float NCHW / 255, mean 0, std 1) without ``.cuda()``."""
 
-    def process(self, image: np.ndarray, mask: np.ndarray | None) -> types.SimpleNamespace:
+    def process(self, image: Any, mask: Any) -> types.SimpleNamespace:
         """Image tensor [1, 3, H, W] and the (unused) mask."""
+        import torch
+
         tensor = torch.tensor(image).float().permute(2, 0, 1).unsqueeze(0) / 255.0  # [1, 3, H, W]
         mask_tensor = None if mask is None else torch.from_numpy(mask).to(torch.bool).unsqueeze(0)
         return types.SimpleNamespace(tensors=tensor, mask=mask_tensor)
 
 
-def build_reference(reference_dir: Path, checkpoint: Path, threads: int, frame: np.ndarray, box: Sequence[float]) -> Variant:
-    """The reference tracker as a variant (start-up includes building its network)."""
-    start = time.perf_counter()
-    reference = ReferenceTracker(reference_dir, checkpoint)
-    reference.initialize(frame, box)
-    reference.track(frame)
-    startup = time.perf_counter() - start
-    forward = reference.forward_on(frame, box)
-    columns = ("reference (official code)", "fp32", "eager")
-    return Variant(REFERENCE, columns, threads, reference, forward, count_parameters(reference.network), startup)
+def reference_child(args: argparse.Namespace, spawned: float) -> dict[str, Any]:
+    """In the reference's own process: torch imported first, so the environment it was started with applies."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    reference = ReferenceTracker(args.reference, args.checkpoint)
+    frames, box = read_sequence(args.sequence)
+    result = run_passes(reference, frames, box, args.passes, spawned)
+    result["columns"] = ["reference (official code)", "fp32", "eager"]
+    return result
 
 
-def run_sequence(variant: Variant, frames: list[np.ndarray], box: Sequence[float]) -> None:
-    """Track the sequence once, appending timings and keeping the boxes."""
-    start = time.perf_counter()
-    variant.tracker.initialize(frames[0], box)
-    variant.init_ms.append((time.perf_counter() - start) * 1e3)
-    boxes = [tuple(float(v) for v in box)]
-    for frame in frames[1:]:
-        start = time.perf_counter()
-        boxes.append(variant.tracker.track(frame))
-        variant.step_ms.append((time.perf_counter() - start) * 1e3)
-    variant.boxes = np.array(boxes)
+def child_env(label: str) -> dict[str, str]:
+    """The environment of a variant's process: this script's original one (ours then set PASSIVE themselves)."""
+    env = dict(os.environ)
+    env.pop("OMP_WAIT_POLICY", None)
+    if ORIGINAL_OMP is not None:
+        env["OMP_WAIT_POLICY"] = ORIGINAL_OMP
+    return env
 
 
-def time_forward(variant: Variant, repeats: int) -> None:
-    """Time the network forward alone ``repeats`` times."""
-    for _ in range(repeats):
-        start = time.perf_counter()
-        variant.forward()
-        variant.forward_ms.append((time.perf_counter() - start) * 1e3)
+def omp_policy(label: str) -> str:
+    """The OMP_WAIT_POLICY the variant's torch runs with."""
+    if ORIGINAL_OMP is not None:
+        return ORIGINAL_OMP
+    return "unset (spins briefly)" if label == REFERENCE else "PASSIVE (smat_ros default)"
 
 
-def measure(variants: list[Variant], frames: list[np.ndarray], box: Sequence[float], rounds: int, repeats: int) -> None:
-    """Interleave sequence runs and forward timings over ``rounds``, rotating the order each round."""
-    for variant in variants:  # warm-up
-        variant.forward()
-    for round_index in tqdm(range(rounds), desc=f"{variants[0].threads} thread(s)", unit="round"):
-        shift = round_index % len(variants)
-        for variant in variants[shift:] + variants[:shift]:
-            run_sequence(variant, frames, box)
-            time_forward(variant, repeats)
+def run_rounds(args: argparse.Namespace, labels: list[str]) -> list[Measured]:
+    """Every variant in a fresh process per round, alternating, order rotated; results merged."""
+    from tqdm import tqdm
+
+    measured = {label: Measured(label, ("", "", ""), args.threads, omp_policy(label)) for label in labels}
+    with tempfile.TemporaryDirectory(prefix="smat-bench-") as tmp:
+        for round_index in tqdm(range(args.rounds), desc=f"{args.threads} thread(s)", unit="round"):
+            shift = round_index % len(labels)
+            for label in labels[shift:] + labels[:shift]:
+                out = Path(tmp) / "variant.json"
+                cache = Path(tmp) / f"cache-{labels.index(label)}"  # per variant: round 1 cold, later warm
+                command = [sys.executable, str(Path(__file__).resolve()), "--child", label, "--threads",
+                           str(args.threads), "--passes", str(args.passes), "--checkpoint", str(args.checkpoint),
+                           "--sequence", str(args.sequence), "--json", str(out)]
+                if label == REFERENCE:
+                    command += ["--reference", str(args.reference)]
+                env = {**child_env(label), "SMAT_CACHE_DIR": str(cache)}
+                spawned = time.time()
+                subprocess.run(command + ["--spawned", repr(spawned)], check=True, env=env, stdout=subprocess.DEVNULL)
+                row = json.loads(out.read_text())
+                kept = measured[label]
+                kept.columns = tuple(row["columns"])  # type: ignore[assignment]
+                kept.startup_s.append(row["startup_s"])
+                kept.step_ms += row["step_ms"]
+                kept.round_step_ms.append(statistics.median(row["step_ms"]))
+                kept.rss_mib = max(kept.rss_mib, row["rss_mib"])
+                kept.boxes = row["boxes"]
+    return [measured[label] for label in labels]
 
 
-def table(variants: list[Variant]) -> str:
-    """Markdown table: one row per variant, with fps ratios to the reference at the same thread count."""
-    header = (
-        "| backend | precision | mode | threads | start-up s | template init ms | track step ms | fps | "
-        "forward ms | params | fps / reference | max box dev vs torch fp32 (px) |"
-    )
-    lines = [header, "|" + "---|" * 12]
-    for variant in variants:
-        peers = [v for v in variants if v.threads == variant.threads]
-        reference = next((v for v in peers if v.label == REFERENCE), None)
-        baseline = next((v for v in peers if v.label == BASELINE), None)
-        step = statistics.median(variant.step_ms)
-        fps = 1e3 / step
-        ratio = f"{fps / (1e3 / statistics.median(reference.step_ms)):.2f}x" if reference else "n/a"
-        deviation = (
-            f"{float(np.abs(variant.boxes - baseline.boxes).max()):.4f}"
-            if baseline is not None and variant.boxes is not None and baseline.boxes is not None
-            else "n/a"
-        )
-        backend, precision, mode = variant.columns
+def max_deviation(boxes: list[list[float]] | None, baseline: list[list[float]] | None) -> str:
+    """Largest absolute box-coordinate difference (px) between two tracks, or n/a."""
+    if boxes is None or baseline is None:
+        return "n/a"
+    return f"{max(abs(a - b) for row, base in zip(boxes, baseline, strict=True) for a, b in zip(row, base, strict=True)):.4f}"
+
+
+def table(rows: list[Measured]) -> str:
+    """Markdown table of the speed rows."""
+    header = ("| variant | backend | precision | mode | threads | OMP_WAIT_POLICY | track step ms | fps | "
+              "ratio to reference | ratio range over rounds | cold start-up s | warm start-up s | peak RSS MiB | "
+              "max box dev vs torch fp32 (px) |")
+    lines = [header, "|" + "---|" * 14]
+    reference = next((row for row in rows if row.label == REFERENCE), None)
+    baseline = next((row for row in rows if row.label == BASELINE), None)
+    for row in rows:
+        step = statistics.median(row.step_ms)
+        ratio, spread = "n/a", "n/a"
+        if reference is not None:
+            ratio = f"{statistics.median(reference.step_ms) / step:.2f}x"
+            per_round = [r / s for r, s in zip(reference.round_step_ms, row.round_step_ms, strict=True)]
+            spread = f"{min(per_round):.2f}-{max(per_round):.2f}x"
+        warm = f"{statistics.median(row.startup_s[1:]):.2f}" if len(row.startup_s) > 1 else "n/a"
+        backend, precision, mode = row.columns
         lines.append(
-            f"| {backend} | {precision} | {mode} | {variant.threads} | {variant.startup_s:.2f} | "
-            f"{statistics.median(variant.init_ms):.1f} | {step:.1f} | {fps:.1f} | "
-            f"{statistics.median(variant.forward_ms):.1f} | {variant.params / 1e6:.3f}M | {ratio} | {deviation} |"
+            f"| {row.label} | {backend} | {precision} | {mode} | {row.threads} | {row.omp} | {step:.1f} | "
+            f"{1e3 / step:.1f} | {ratio} | {spread} | {row.startup_s[0]:.2f} | {warm} | {row.rss_mib:.0f} | "
+            f"{max_deviation(row.boxes, baseline.boxes if baseline else None)} |"
         )
     return "\n".join(lines)
 
 
-def save_variants(variants: list[Variant], path: Path) -> None:
-    """Write the measurements of ``variants`` as JSON (for --isolate)."""
-    rows = [
-        {
-            "label": v.label, "columns": v.columns, "threads": v.threads, "params": v.params, "startup_s": v.startup_s,
-            "init_ms": v.init_ms, "step_ms": v.step_ms, "forward_ms": v.forward_ms,
-            "boxes": None if v.boxes is None else v.boxes.tolist(),
-        }
-        for v in variants
-    ]
-    path.write_text(json.dumps(rows))
+def accuracy_table(variants: list[str], weights: Path, sequence: Path, synthetic: int, threads: int) -> str:
+    """The accuracy gate of each reduced-precision variant against torch fp32 on ``weights``."""
+    import torch
 
+    import smat_ros  # noqa: F401
+    from smat_ros import Tracker
+    from smat_ros.backends import BackendOptions
+    from smat_ros.checkpoint import load_weights
+    from smat_ros.eval.backend_accuracy import GATE, GateSequence, held_out_synthetic, measure_set, reference_tracks
+    from smat_ros.model import SMAT
 
-def load_variants(path: Path) -> list[Variant]:
-    """Measurements written by :func:`save_variants` (no tracker attached)."""
-    return [
-        Variant(row["label"], tuple(row["columns"]), row["threads"], None, None, row["params"], row["startup_s"],  # type: ignore[arg-type]
-                row["init_ms"], row["step_ms"], row["forward_ms"],
-                None if row["boxes"] is None else np.array(row["boxes"]))
-        for row in json.loads(path.read_text())
-    ]
-
-
-def run_isolated(args: argparse.Namespace, variant_names: list[str]) -> list[Variant]:
-    """Every (threads, variant) in a process of its own, one pass per round, alternating; measurements merged."""
-    jobs = [(threads, name) for threads in args.threads for name in variant_names]
-    if args.reference is not None:
-        jobs += [(threads, REFERENCE) for threads in args.threads]
-    merged: dict[tuple[int, str], Variant] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for round_index in tqdm(range(args.rounds), desc="isolated rounds", unit="round"):
-            shift = round_index % len(jobs)
-            for threads, name in jobs[shift:] + jobs[:shift]:
-                out = Path(tmp) / "variant.json"
-                command = [
-                    sys.executable, str(Path(__file__).resolve()), "--threads", str(threads), "--rounds", "1",
-                    "--repeats", str(args.repeats), "--checkpoint", str(args.checkpoint),
-                    "--sequence", str(args.sequence), "--json", str(out),
-                ]
-                if name == REFERENCE:
-                    command += ["--reference", str(args.reference), "--reference-only"]
-                else:
-                    command += ["--variants", name]
-                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-                for variant in load_variants(out):
-                    key = (variant.threads, variant.label)
-                    if key not in merged:
-                        merged[key] = variant
-                    else:
-                        kept = merged[key]
-                        kept.init_ms += variant.init_ms
-                        kept.step_ms += variant.step_ms
-                        kept.forward_ms += variant.forward_ms
-    return [merged[key] for key in sorted(merged, key=lambda k: (-k[0], jobs.index(k)))]
-
-
-def onnxruntime_version() -> str:
-    """Installed onnxruntime version, or 'not installed'."""
-    try:
-        import onnxruntime
-    except ImportError:
-        return "not installed"
-    return onnxruntime.__version__
+    torch.set_num_threads(threads)
+    model = SMAT()
+    load_weights(model, weights)
+    frames, box = read_sequence(sequence)
+    sets = [("60 public frames", [GateSequence(sequence.name, frames, box)]),
+            (f"held-out synthetic ({synthetic} x 2 seeds x 60 frames)", held_out_synthetic(synthetic))]
+    fp32 = Tracker(model, device="cpu", backend="torch", options=BackendOptions(threads=threads))
+    references = [reference_tracks(fp32, sequences) for _, sequences in sets]
+    lines = [f"gate: one-step centre deviation (agreeing steps) <= {GATE.mean_centre_px} px, disagreeing steps <= "
+             f"{GATE.disagreeing:.0%}, |AO difference| <= {GATE.ao_difference} (weights {weights.name}, against torch "
+             "fp32 frozen)", "",
+             "| variant | set | centre dev px (agreeing steps) | disagreeing steps | mean over all steps px | max px | "
+             "AO fp32 | AO variant | AO difference | gate |",
+             "|" + "---|" * 10]
+    for label in variants:
+        backend, precision, mode, _ = parse_variant(label)
+        fields = {"graph": mode} if backend == "torch" else {"provider": mode} if mode != "auto" else {}
+        variant = Tracker(model, device="cpu", backend=backend,
+                          options=BackendOptions(precision=precision, threads=threads, **fields))
+        for (name, sequences), tracks in zip(sets, references, strict=True):
+            result = measure_set(name, variant, sequences, tracks)
+            ao = "n/a" if result.ao is None else f"{result.ao:.3f}"
+            ao_fp32 = "n/a" if result.ao_fp32 is None else f"{result.ao_fp32:.3f}"
+            diff = "n/a" if result.ao_difference is None else f"{result.ao_difference:+.3f}"
+            lines.append(f"| {label} | {name} | {result.mean_centre_px:.2f} | {result.disagreeing:.1%} | "
+                         f"{result.all_steps_mean_px:.2f} | {result.max_centre_px:.1f} | {ao_fp32} | {ao} | {diff} | "
+                         f"{'pass' if result.passes() else 'FAIL'} |")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Arguments of the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkpoint", type=Path, default=FIXTURES / "smat_reference" / "checkpoint.pth.tar")
-    parser.add_argument("--sequence", type=Path, default=FIXTURES / "vtest_person", help="folder with img/ and init.txt")
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="CPU thread counts (default: 1 2)")
-    parser.add_argument(
-        "--variants",
-        nargs="+",
-        default=list(DEFAULT_VARIANTS),
-        help="backend:precision:mode[@device], mode = torch graph (eager, frozen, compiled) or onnxruntime provider; "
-        f"default: {' '.join(DEFAULT_VARIANTS)} (plus CUDA variants when CUDA is present)",
-    )
+    parser.add_argument("--checkpoint", type=Path, default=FIXTURES / "smat_reference" / "checkpoint.pth.tar",
+                        help="weights for the speed rows (default: the reference-format fixture checkpoint)")
+    parser.add_argument("--sequence", type=Path, default=FIXTURES / "vtest_person",
+                        help="folder with img/ and init.txt")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads of every variant (default: 2)")
+    parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS),
+                        help="backend:precision[:mode][@device] (mode: torch graph or onnxruntime provider); default: "
+                        f"{' '.join(DEFAULT_VARIANTS)} (plus CUDA variants when CUDA is present)")
     parser.add_argument("--reference", type=Path, help="clone of github:goutamyg/SMAT to run beside ours")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved passes over the sequence (default: 3)")
-    parser.add_argument("--repeats", type=int, default=10, help="forward timings per variant per round (default: 10)")
-    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
-    parser.add_argument(
-        "--isolate",
-        action="store_true",
-        help="run every variant in a process of its own, alternating (runtimes in one process disturb each other)",
-    )
-    parser.add_argument("--reference-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds; each runs every variant once (default: 5)")
+    parser.add_argument("--passes", type=int, default=2, help="passes over the sequence per process (default: 2)")
+    parser.add_argument("--accuracy", action="store_true", help="also measure the accuracy gate of int8/bf16 variants")
+    parser.add_argument("--accuracy-weights", type=Path, default=DEMO_WEIGHTS, help="weights for --accuracy")
+    parser.add_argument("--synthetic", type=int, default=5, help="held-out synthetic sequences per seed (default 5)")
+    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run every variant at every thread count and print the table."""
+    """Run every variant (and the reference) in alternating processes and print the tables."""
     args = build_parser().parse_args(argv)
-    images = sorted((args.sequence / "img").glob("*.jpg"))
-    if not images or not (args.sequence / "init.txt").is_file():
+    if args.child is not None:
+        args.variant = args.child
+        result = (reference_child if args.child == REFERENCE else ours_child)(args, args.spawned)
+        args.json.write_text(json.dumps(result))
+        return 0
+    if not sorted((args.sequence / "img").glob("*.jpg")) or not (args.sequence / "init.txt").is_file():
         print(f"benchmark: error: {args.sequence} needs img/*.jpg and init.txt", file=sys.stderr)
         return 1
     if args.reference is not None and not (args.reference / "lib" / "test" / "tracker").is_dir():
         print(f"benchmark: error: {args.reference} is not a clone of github:goutamyg/SMAT", file=sys.stderr)
         return 1
-    print(
-        f"torch {torch.__version__}, onnxruntime {onnxruntime_version()}, {os.cpu_count()} CPUs, "
-        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset: GNU OpenMP spins)')}"
-    )
-    frames = [read_image(path) for path in images]
-    box = parse_box((args.sequence / "init.txt").read_text().strip())
-    model = SMAT()
-    load_weights(model, args.checkpoint)
-    variant_names = list(args.variants) + (list(CUDA_VARIANTS) if torch.cuda.is_available() else [])
-    if args.reference_only:
-        variant_names = []
-    if not torch.cuda.is_available():
-        print("CUDA is not available: CPU variants only")
-    if args.isolate:
-        load_before = os.getloadavg()
-        text = table(run_isolated(args, variant_names))
-        print(f"isolated: load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after on {os.cpu_count()} CPUs")
-        print(text)
-        if args.markdown is not None:
-            args.markdown.write_text(text + "\n")
-        return 0
-    rows: list[Variant] = []
-    for threads in args.threads:
-        torch.set_num_threads(threads)
-        load_before = os.getloadavg()
-        variants = [v for v in (build_ours(model, name, threads, frames[0], box) for name in variant_names) if v]
-        if args.reference is not None:
-            variants.append(build_reference(args.reference, args.checkpoint, threads, frames[0], box))
-        measure(variants, frames, box, args.rounds, args.repeats)
-        print(f"{threads} thread(s): load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after "
-              f"on {os.cpu_count()} CPUs")
-        rows.extend(variants)
-    if args.json is not None:
-        save_variants(rows, args.json)
-    text = table(rows)
+    import torch
+
+    labels = list(args.variants) + (list(CUDA_VARIANTS) if torch.cuda.is_available() else [])
+    if args.reference is not None:
+        labels.append(REFERENCE)
+    load_before = os.getloadavg()
+    started = time.monotonic()
+    text = table(run_rounds(args, labels))
+    cuda = "available" if torch.cuda.is_available() else "not available"
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, CUDA {cuda}; "
+          f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; {args.rounds} rounds in "
+          f"{time.monotonic() - started:.0f} s")
+    if args.accuracy:
+        reduced = [label for label in labels if parse_variant(label)[1] in ("int8", "bf16", "fp16")]
+        text += "\n\n" + accuracy_table(reduced, args.accuracy_weights, args.sequence, args.synthetic, args.threads)
     print(text)
     if args.markdown is not None:
         args.markdown.write_text(text + "\n")

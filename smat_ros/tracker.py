@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -159,6 +160,13 @@ class Tracker:
     def box(self) -> Box | None:
         """The current target box (x, y, w, h), or None before initialization."""
         return self._box
+
+    @box.setter
+    def box(self, box: Sequence[float]) -> None:
+        """Move the next search region to ``box`` (x, y, w, h) and keep the template (e.g. to replay a given track)."""
+        if self._template is None:
+            raise NotInitializedError("box set before initialize(): set a target first")
+        self._box = validate_box(box, (sys.maxsize, sys.maxsize))  # no frame here: finite, non-empty
 
     @property
     def state(self) -> TrackState:

@@ -175,3 +175,14 @@ def test_the_default_backend_is_auto_and_logged(checkpoint_path: Path, caplog: p
         tracker = Tracker.from_checkpoint(checkpoint_path, device="cpu")
     assert tracker.backend.name == "onnxruntime" and tracker.backend.precision == "fp32"
     assert "tracker backend: onnxruntime fp32 (cpu" in caplog.text
+
+
+def test_setting_the_box_moves_the_search_region(tracker: Tracker, frames: list[np.ndarray]) -> None:
+    tracker.reset()
+    with pytest.raises(NotInitializedError, match="before initialize"):
+        tracker.box = (639, 240, 46, 81)
+    tracker.initialize(frames[0], (639, 240, 46, 81))
+    tracker.box = (600, 250, 46, 81)
+    assert tracker.box == (600.0, 250.0, 46.0, 81.0)
+    with pytest.raises(InputError, match="width and height"):
+        tracker.box = (600, 250, 0, 81)

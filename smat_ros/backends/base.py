@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import torch
 
-from smat_ros.backends.options import BackendError, BackendOptions
+from smat_ros.backends.options import BackendOptions
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -52,12 +53,12 @@ def weights_digest(model: SMAT) -> str:
 
 
 def runtime_versions() -> dict[str, str]:
-    """Versions of the libraries that produce and read the graphs."""
-    versions = {"torch": torch.__version__}
+    """Versions of the libraries that produce and read the graphs (from package metadata: nothing is imported)."""
+    versions: dict[str, str] = {"torch": str(torch.__version__)}
     for name in ("onnx", "onnxruntime"):
         try:
-            versions[name] = __import__(name).__version__
-        except ImportError:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
             versions[name] = "missing"
     return versions
 
@@ -75,7 +76,8 @@ def export_facts(model: SMAT) -> dict[str, object]:
 
 def graphs_digest(graphs: OnnxGraphs) -> str:
     """SHA-256 of both graphs' bytes (the source of a derived graph, e.g. a quantized one)."""
-    return hashlib.sha256(hashlib.sha256(graphs.template).digest() + hashlib.sha256(graphs.tracking).digest()).hexdigest()
+    parts = hashlib.sha256(graphs.template).digest() + hashlib.sha256(graphs.tracking).digest()
+    return hashlib.sha256(parts).hexdigest()
 
 
 def graph_key(facts: dict[str, object]) -> str:
@@ -90,6 +92,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; cached graphs are ordinary readable files
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -65,7 +65,9 @@ class OnnxRuntimeBackend(Backend):
         return self.provider
 
     @classmethod
-    def from_model(cls, model: SMAT, options: BackendOptions = BackendOptions(), device_id: int = 0) -> "OnnxRuntimeBackend":
+    def from_model(
+        cls, model: SMAT, options: BackendOptions = BackendOptions(), device_id: int = 0
+    ) -> OnnxRuntimeBackend:
         """Export ``model`` to ONNX (or take the export from the on-disk cache) and open it."""
         validate_request(cls.request(options, device_id))  # fail before a slow export
         graphs = cached_graphs(export_facts(model), lambda: export_graphs(model), options.cache)
@@ -74,7 +76,7 @@ class OnnxRuntimeBackend(Backend):
     @classmethod
     def from_directory(
         cls, directory: str | Path, options: BackendOptions = BackendOptions(), device_id: int = 0
-    ) -> "OnnxRuntimeBackend":
+    ) -> OnnxRuntimeBackend:
         """Open ``template.onnx`` and ``tracking.onnx`` written by ``smat-export onnx``."""
         validate_request(cls.request(options, device_id))
         return cls(read_graphs(directory), options, device_id)
@@ -132,5 +134,5 @@ def quantized(graphs: OnnxGraphs, cache: bool) -> OnnxGraphs:
     """``graphs`` with the tracking graph statically quantized to int8 (from the on-disk cache when there)."""
     from smat_ros.backends.quantize import RECIPE, quantize_graphs
 
-    facts = {"kind": "int8", "source": graphs_digest(graphs), "recipe": RECIPE}
+    facts: dict[str, object] = {"kind": "int8", "source": graphs_digest(graphs), "recipe": RECIPE}
     return cached_graphs(facts, lambda: quantize_graphs(graphs), cache)

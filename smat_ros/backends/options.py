@@ -57,7 +57,7 @@ class BackendOptions:
             raise BackendError(f"threads must be a positive integer or None, got {self.threads!r}")
 
 
-def choose_backend(name: str, device: "torch.device", options: BackendOptions) -> str:
+def choose_backend(name: str, device: torch.device, options: BackendOptions) -> str:
     """The backend ``name`` stands for: ``auto`` -> the fastest exact backend for ``device`` and ``options``.
 
     ``auto``: a torch graph mode asks for torch, an execution provider for onnxruntime; otherwise onnxruntime on

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from smat_ros.backends.graph_cache import cache_root
 from smat_ros.backends.options import PROVIDERS as PROVIDER_CHOICES
@@ -79,7 +80,8 @@ def check_provider_precision(provider: str, precision: str) -> None:
     if precision == "int8" and provider == "cpu":
         return
     if precision == "int8":
-        raise BackendError(f"int8 with onnxruntime runs on the CPU provider (statically quantized graph); got {provider!r}")
+        raise BackendError(
+            f"int8 with onnxruntime runs on the CPU provider (statically quantized graph); got {provider!r}")
     if precision == "fp16":
         raise BackendError(
             f"fp16 with onnxruntime needs the TensorRT provider (it builds an fp16 engine from the fp32 graph); "

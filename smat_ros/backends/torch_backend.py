@@ -62,7 +62,9 @@ def check_device_precision(precision: str, device: torch.device) -> None:
         raise BackendError("precision='int8' is offered by the onnxruntime backend on CPU, not by torch")
 
 
-def freeze_tracking_branch(branch: TrackingBranch, features: torch.Tensor, search: torch.Tensor) -> torch.jit.ScriptModule:
+def freeze_tracking_branch(
+    branch: TrackingBranch, features: torch.Tensor, search: torch.Tensor
+) -> torch.jit.ScriptModule:
     """Trace ``branch`` on example inputs, freeze it and apply TorchScript's inference optimisations."""
     with warnings.catch_warnings():
         # TorchScript is deprecated upstream but still the fastest no-compile CPU path in torch 2.13; the shape

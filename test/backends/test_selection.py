@@ -31,7 +31,8 @@ def test_auto_picks_by_device_and_options(device: torch.device, options: Backend
 
 
 def test_explicit_names_are_kept_and_unknown_ones_refused() -> None:
-    assert [choose_backend(name, CPU, BackendOptions()) for name in ("torch", "onnxruntime")] == ["torch", "onnxruntime"]
+    names = ("torch", "onnxruntime")
+    assert [choose_backend(name, CPU, BackendOptions()) for name in names] == list(names)
     assert BACKEND_CHOICES == ("auto", "torch", "onnxruntime")
     with pytest.raises(BackendError, match="unknown backend 'tflite': choose one of auto, torch, onnxruntime"):
         choose_backend("tflite", CPU, BackendOptions())

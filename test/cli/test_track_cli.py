@@ -143,3 +143,12 @@ def test_follow_config_unknown_key_is_a_one_line_error(tmp_path: Path, short_seq
     result = run_track("--input", str(short_sequence), "--init", "639,240,46,81", "--device", "cpu",
                        "--follow-config", str(config))
     assert result.returncode == 1 and "unknown keys" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_backend_choices_come_from_the_backends_module() -> None:
+    from smat_ros.backends.options import BACKEND_CHOICES, PRECISIONS
+    from smat_ros.cli.track import build_parser
+
+    actions = {action.dest: action for action in build_parser()._actions}
+    assert tuple(actions["backend"].choices) == BACKEND_CHOICES and actions["backend"].default == "auto"
+    assert tuple(actions["precision"].choices) == PRECISIONS

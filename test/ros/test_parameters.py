@@ -100,3 +100,14 @@ def test_check_answers_any_name_and_value_with_a_reason_or_none(name, value):
             assert math.isfinite(value)
     else:
         assert name in reason
+
+
+def test_backend_choices_come_from_the_backends_module():
+    from smat_ros.backends.options import BACKEND_CHOICES, GRAPHS, PRECISIONS, PROVIDERS
+
+    for name, choices in (("backend", BACKEND_CHOICES), ("precision", PRECISIONS), ("graph", GRAPHS),
+                          ("provider", PROVIDERS)):
+        assert FIELDS[name].metadata["choices"] == choices
+        assert all(check(name, choice) is None for choice in choices)
+        assert "must be one of" in check(name, "tflite")
+    assert DEFAULTS.backend == "auto" and DEFAULTS.precision == "fp32"
