@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from smat_ros.ros.clock import format_ns
+
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 120.0
 
@@ -102,7 +104,7 @@ def test_launch_starts_tracker_and_ui_in_a_namespace_and_a_target_set_through_th
         stamp = ros.stamp_of(index)
         answer = api(url, "api/set_target", "t0ken",
                      {"stamp": {"sec": stamp // 10**9, "nanosec": stamp % 10**9}, "box": list(ros.init_box)})
-        assert answer["success"] and str(stamp) in answer["message"], answer
+        assert answer["success"] and f"stamped {format_ns(stamp)} s" in answer["message"], answer
         detections = driver.step(frames[1], ros.stamp_of(index + 1))
         assert [d.id for d in detections.detections] == [answer["track_id"]]
         assert driver.status_for(ros.stamp_of(index + 1)).state == ros.TrackStatus.TRACKING

@@ -33,6 +33,7 @@ from selenium.webdriver.common.keys import Keys
 from vision_msgs.msg import Detection2DArray
 
 from smat_ros.msg import FollowTarget
+from smat_ros.ros.clock import format_ns
 from smat_ros.ros.conversions import bbox_to_box
 
 CAMERA_PERIOD_S = 0.1
@@ -178,7 +179,7 @@ def test_a_drag_over_the_person_tracks_from_the_frame_on_screen(rig, browser, ro
 
     reply = wait_for(lambda: teleop(browser, "teleop.lastReply"), what="the tracker's answer on the page")
     assert reply["success"] and reply["track_id"], reply
-    assert str(held_ns) in reply["message"]
+    assert f"stamped {format_ns(held_ns)} s" in reply["message"]
     wait_for(lambda: reply["track_id"][:8] in browser.find_element(By.ID, "track").text,
              what="the track id on the page")
     request = teleop(browser, "teleop.lastRequest")
