@@ -11,6 +11,7 @@ ones.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import site
 import subprocess
@@ -70,9 +71,11 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_in(venv: Path, *command: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run a program of ``venv`` outside the checkout (so the source tree is not on sys.path)."""
+    """Run a program of ``venv`` outside the checkout (so the source tree is not on sys.path), with no ament
+    prefixes of the test run in its environment (they would name the project venv's installed data first)."""
+    env = {key: value for key, value in os.environ.items() if key != "AMENT_PREFIX_PATH"}
     return subprocess.run([str(venv / "bin" / command[0]), *command[1:]], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+                          timeout=300, cwd=cwd, env=env)
 
 
 def test_every_console_script_is_tested(fresh_venv: Path, tmp_path: Path) -> None:
