@@ -18,8 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "config" / "fastdds_localhost.xml"
@@ -136,7 +136,7 @@ def main() -> int:
         node_overhead, round_trip_overhead, steps = [], [], []
         for index in tqdm(range(1, args.frames + 1), desc="lockstep", unit="frame"):
             stamp, sent = publish(index)
-            spin_until(lambda: stamp in received and stamp in statuses)
+            spin_until(lambda stamp=stamp: stamp in received and stamp in statuses)
             status = statuses[stamp]
             steps.append(status.processing_ms)
             node_overhead.append(status.latency_ms - status.processing_ms)

@@ -311,7 +311,9 @@ def max_deviation(boxes: list[list[float]] | None, baseline: list[list[float]] |
     """Largest absolute box-coordinate difference (px) between two tracks, or n/a."""
     if boxes is None or baseline is None:
         return "n/a"
-    return f"{max(abs(a - b) for row, base in zip(boxes, baseline, strict=True) for a, b in zip(row, base, strict=True)):.4f}"
+    deviation = max(abs(a - b) for row, base in zip(boxes, baseline, strict=True)
+                    for a, b in zip(row, base, strict=True))
+    return f"{deviation:.4f}"
 
 
 def table(rows: list[Measured]) -> str:

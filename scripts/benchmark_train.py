@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from smat_ros.model import SMAT
 from smat_ros.device import resolve_device
+from smat_ros.model import SMAT
 from smat_ros.train.config import DataConfig, DatasetConfig, TrainConfig
 from smat_ros.train.loader import build_loader, build_pair_sampler
 from smat_ros.train.loop import build_optimizer

@@ -61,7 +61,7 @@ def person_check(tracker: Tracker, sequence: Path, handcheck: Path, render: Path
               for n, (cx, cy) in truth.items()}
     render.mkdir(parents=True, exist_ok=True)
     tiles = []
-    for number, (frame, box) in enumerate(zip(frames, boxes), 1):
+    for number, (frame, box) in enumerate(zip(frames, boxes, strict=True), 1):
         canvas = draw_track(frame, box, None, f"frame {number}")
         if number in truth:
             cv2.circle(canvas, tuple(int(v) for v in truth[number]), 4, (255, 0, 0), -1)

@@ -24,7 +24,7 @@ import torch
 from tqdm import tqdm
 
 from smat_ros.follow.reacquire import ReacquireConfig
-from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, iou, score_recovery
+from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery
 from smat_ros.follow.states import StateConfig, TrackState
 from smat_ros.tracker import Tracker
 from smat_ros.train.synthetic import SyntheticConfig, render_sequence
@@ -75,7 +75,7 @@ def evaluate(scenario: Scenario, on: Tracker, off: Tracker) -> Row:
     states, boxes, seconds_on = run_track(on, scenario.frames, init)
     _, _, seconds_off = run_track(off, scenario.frames, init)
     recovery = score_recovery(states, boxes, scenario.truth, scenario.event_frame, scenario.hidden)
-    lost = [s for s, state in zip(seconds_on, states[1:]) if state == TrackState.LOST]
+    lost = [s for s, state in zip(seconds_on, states[1:], strict=True) if state == TrackState.LOST]
     return Row(scenario.name, recovery.frames_to_reacquire, recovery.wrong_frames, recovery.stale_frames,
                recovery.lost_frames, 1e3 * statistics.mean(seconds_on), 1e3 * statistics.mean(seconds_off),
                1e3 * statistics.mean(lost) if lost else None)

@@ -69,7 +69,7 @@ def write_stills(root: Path, images: list[np.ndarray], names: list[str], seed: i
     image_dir = root / "images" / "train2017"
     image_dir.mkdir(parents=True, exist_ok=True)
     entries, annotations = [], []
-    for image_id, (image, name) in enumerate(zip(images, names), 1):
+    for image_id, (image, name) in enumerate(zip(images, names, strict=True), 1):
         file_name = f"{image_id:05d}_{Path(name).stem}.jpg"
         cv2.imwrite(str(image_dir / file_name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
         height, width = image.shape[:2]

@@ -23,8 +23,9 @@ import logging
 import pickle
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 from safetensors import SafetensorError
@@ -63,8 +64,10 @@ KEY_MAP: list[tuple[str, str]] = [
     (rf"^{_STAGE}\.1\.conv_proj\.block\.conv\.", r"backbone.layer\1.mixer.proj.conv."),
     (rf"^{_STAGE}\.1\.conv_proj\.block\.norm\.", r"backbone.layer\1.mixer.proj.bn."),
     (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_attn\.0\.", r"backbone.layer\1.mixer.stack.blocks.\2.norm_attn."),
-    (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_attn\.1\.qkv_proj\.block\.conv\.", r"backbone.layer\1.mixer.stack.blocks.\2.attn.qkv."),
-    (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_attn\.1\.out_proj\.block\.conv\.", r"backbone.layer\1.mixer.stack.blocks.\2.attn.out."),
+    (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_attn\.1\.qkv_proj\.block\.conv\.",
+     r"backbone.layer\1.mixer.stack.blocks.\2.attn.qkv."),
+    (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_attn\.1\.out_proj\.block\.conv\.",
+     r"backbone.layer\1.mixer.stack.blocks.\2.attn.out."),
     (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_ffn\.0\.", r"backbone.layer\1.mixer.stack.blocks.\2.norm_ffn."),
     (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_ffn\.1\.block\.conv\.", r"backbone.layer\1.mixer.stack.blocks.\2.ffn_in."),
     (rf"^{_STAGE}\.1\.{_ATTN}\.pre_norm_ffn\.3\.block\.conv\.", r"backbone.layer\1.mixer.stack.blocks.\2.ffn_out."),
@@ -79,8 +82,10 @@ KEY_MAP: list[tuple[str, str]] = [
     (r"^box_head\.pre_ssat_(cls|reg)\.block\.conv\.", r"head.\1.pre.conv."),
     (r"^box_head\.pre_ssat_(cls|reg)\.block\.norm\.", r"head.\1.pre.bn."),
     (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_attn\.0\.", r"head.\1.stack.blocks.\2.norm_attn."),
-    (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_attn\.1\.qkv_proj\.block\.conv\.", r"head.\1.stack.blocks.\2.attn.qkv."),
-    (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_attn\.1\.out_proj\.block\.conv\.", r"head.\1.stack.blocks.\2.attn.out."),
+    (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_attn\.1\.qkv_proj\.block\.conv\.",
+     r"head.\1.stack.blocks.\2.attn.qkv."),
+    (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_attn\.1\.out_proj\.block\.conv\.",
+     r"head.\1.stack.blocks.\2.attn.out."),
     (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_ffn\.0\.", r"head.\1.stack.blocks.\2.norm_ffn."),
     (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_ffn\.1\.block\.conv\.", r"head.\1.stack.blocks.\2.ffn_in."),
     (r"^box_head\.global_rep_(cls|reg)\.(\d+)\.pre_norm_ffn\.3\.block\.conv\.", r"head.\1.stack.blocks.\2.ffn_out."),
@@ -300,7 +305,9 @@ def load_weights(model: torch.nn.Module, path: str | Path) -> None:
     check_and_load(model, load_state_dict(path), str(path))
 
 
-def save_safetensors(state_dict: Mapping[str, torch.Tensor], path: str | Path, metadata: dict[str, str] | None = None) -> None:
+def save_safetensors(
+    state_dict: Mapping[str, torch.Tensor], path: str | Path, metadata: dict[str, str] | None = None
+) -> None:
     """Write a state_dict (our names) as safetensors."""
     tensors = {key: value.detach().contiguous().cpu() for key, value in state_dict.items()}
     save_safetensors_file(tensors, str(path), metadata=metadata)

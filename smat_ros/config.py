@@ -100,7 +100,7 @@ def _check_type(cls_name: str, key: str, value: Any, hint: Any) -> Any:
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{cls_name}.{key}: expected a mapping, got {value!r}")
-        return from_dict(hint, value)
+        return from_dict(typing.cast(type, hint), value)
     return value
 
 
@@ -108,7 +108,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
     """Build dataclass ``cls`` from a mapping; unknown keys and wrong types raise ConfigError."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{cls.__name__}: expected a mapping, got {type(data).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(typing.cast(Any, cls))}
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(f"{cls.__name__}: unknown keys {unknown}; known keys are {sorted(fields)}")

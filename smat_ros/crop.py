@@ -11,7 +11,8 @@ output size (same geometry, no padded intermediate), so no crop allocates more t
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -65,7 +66,7 @@ def validate_box(box: Sequence[float], frame_shape: Sequence[int]) -> Box:
                          f"most {MAX_BOX_IMAGE_RATIO:g} times the frame's")
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise InputError(f"box {values} lies entirely outside the {width}x{height} frame")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def crop_side(box: Box, factor: float) -> int:

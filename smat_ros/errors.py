@@ -50,6 +50,11 @@ class DivergedError(TrainingError, FloatingPointError):
     """Training produced non-finite values (NaN boxes or losses)."""
 
 
+class StartupError(SmatError):
+    """A program (a node, a tool) cannot start: a bad parameter, an unusable input or checkpoint; the message says
+    which."""
+
+
 class ExportError(SmatError):
     """An exported graph is invalid, or exported graphs cannot be written or found."""
 

@@ -36,7 +36,9 @@ class OnnxGraphs:
     tracking: bytes
 
 
-def _export(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], input_names: list[str], output_names: list[str]) -> bytes:
+def _export(
+    module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], input_names: list[str], output_names: list[str]
+) -> bytes:
     """One module -> ONNX bytes via torch's TorchScript-based exporter (static shapes, constants folded)."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
@@ -48,7 +50,7 @@ def _export(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], input_nam
         torch.onnx.export(
             module,
             inputs,
-            buffer,
+            buffer,  # type: ignore[arg-type]  # the exporter writes to file objects too
             input_names=input_names,
             output_names=output_names,
             opset_version=OPSET,
@@ -94,12 +96,13 @@ def write_graphs(graphs: OnnxGraphs, output_dir: str | Path) -> tuple[Path, Path
     template_path, tracking_path = output_dir / TEMPLATE_FILE, output_dir / TRACKING_FILE
     template_path.write_bytes(graphs.template)
     tracking_path.write_bytes(graphs.tracking)
-    log.info("wrote %s (%d bytes) and %s (%d bytes)", template_path, len(graphs.template), tracking_path, len(graphs.tracking))
+    log.info("wrote %s (%d bytes) and %s (%d bytes)", template_path, len(graphs.template), tracking_path,
+             len(graphs.tracking))
     return template_path, tracking_path
 
 
 def read_graphs(directory: str | Path) -> OnnxGraphs:
-    """Read ``template.onnx`` and ``tracking.onnx`` written by :func:`write_graphs` (ExportError naming a missing file)."""
+    """Read ``template.onnx`` and ``tracking.onnx`` written by :func:`write_graphs` (ExportError if one is missing)."""
     directory = Path(directory)
     paths = [directory / TEMPLATE_FILE, directory / TRACKING_FILE]
     missing = [str(path) for path in paths if not path.is_file()]

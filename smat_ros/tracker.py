@@ -10,8 +10,9 @@ import logging
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -64,10 +65,12 @@ def legacy_options(options: BackendOptions | None, half: bool | None, legacy: di
     if half is None and not legacy:
         return options
     if options is not None:
-        raise BackendError("pass backend settings either in options=BackendOptions(...) or as deprecated keywords, not both")
+        raise BackendError(
+            "pass backend settings either in options=BackendOptions(...) or as deprecated keywords, not both")
     given = {key: value for key, value in legacy.items() if value is not None}
     if half is not None:
-        warnings.warn("half= is deprecated: use options=BackendOptions(precision='fp16')", DeprecationWarning, stacklevel=3)
+        warnings.warn("half= is deprecated: use options=BackendOptions(precision='fp16')", DeprecationWarning,
+                      stacklevel=3)
         if half and given.get("precision", "fp16") != "fp16":
             raise BackendError(f"half=True contradicts precision={given['precision']!r}")
         if half:
@@ -143,7 +146,7 @@ class Tracker:
         states: StateConfig = StateConfig(),
         reacquire: bool | ReacquireConfig = False,
         **legacy: Any,
-    ) -> "Tracker":
+    ) -> Tracker:
         """Tracker with weights from an official .pth.tar, a state_dict file or safetensors."""
         model = SMAT(model_config)
         load_weights(model, path)
@@ -264,7 +267,7 @@ class Tracker:
         if update.event == TrackEvent.LOST and self._search is not None:
             self._box = self._seen_box
             self._candidate = None
-            self._search.start(frame.shape, self._seen_box)
+            self._search.start(frame.shape, cast(Box, self._seen_box))  # set with the first box
         return self._result(score, update)
 
     def _track_lost(self, frame: np.ndarray, stamp_s: float) -> TrackResult:
@@ -332,4 +335,5 @@ class Tracker:
             self._template = None
             self._idle_reason = update.reason
         box = self._box if self._box is not None else self._seen_box
-        return TrackResult(box, score, update.state, update.event, update.seconds_since_seen, update.reason, searches)
+        return TrackResult(cast(Box, box), score, update.state, update.event, update.seconds_since_seen, update.reason,
+                           searches)

@@ -1,8 +1,8 @@
 """Frames in and out: video files or image folders as RGB frames, box files, rendered result videos."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -125,7 +125,7 @@ class VideoWriter:
         """Finish the file."""
         self._writer.release()
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, *_: object) -> None:

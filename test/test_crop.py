@@ -5,8 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from smat_ros.crop import (MIN_BOX_SIDE_PX, clip_box, crop_side, hann_window, map_box_back, sample_target,
-                           validate_box)
+from smat_ros.crop import MIN_BOX_SIDE_PX, clip_box, crop_side, hann_window, map_box_back, sample_target, validate_box
 from smat_ros.errors import InputError
 
 

@@ -7,8 +7,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smat_ros.crop import (MAX_BOX_IMAGE_RATIO, MIN_BOX_SIDE_PX, clip_box, map_box_back, sample_target,
-                           validate_box)
+from smat_ros.crop import MAX_BOX_IMAGE_RATIO, MIN_BOX_SIDE_PX, clip_box, map_box_back, sample_target, validate_box
 from smat_ros.errors import InputError
 
 ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)

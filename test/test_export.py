@@ -28,7 +28,8 @@ def shapes(model_bytes: bytes) -> dict[str, list[int | str]]:
     """Input and output names -> dimensions (ints when static)."""
     graph = onnx.load_from_string(model_bytes).graph
     return {
-        value.name: [dim.dim_value if dim.HasField("dim_value") else dim.dim_param for dim in value.type.tensor_type.shape.dim]
+        value.name: [dim.dim_value if dim.HasField("dim_value") else dim.dim_param
+                     for dim in value.type.tensor_type.shape.dim]
         for value in [*graph.input, *graph.output]
     }
 
@@ -46,9 +47,11 @@ def test_graphs_have_static_named_shapes(graphs: OnnxGraphs) -> None:
 
 def test_onnxruntime_matches_torch_and_reference(graphs: OnnxGraphs, fixture_model: SMAT, reference_io: dict) -> None:
     template, search = reference_io["template_image"], reference_io["search_image"]
-    session = {name: onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"]) for name, data in vars(graphs).items()}
+    session = {name: onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+               for name, data in vars(graphs).items()}
     (features,) = session["template"].run(None, {"template": template})
-    ort_maps = dict(zip(MAPS, session["tracking"].run(None, {"template_features": features, "search": search})))
+    outputs = session["tracking"].run(None, {"template_features": features, "search": search})
+    ort_maps = dict(zip(MAPS, outputs, strict=True))
     with torch.inference_mode():
         torch_features = fixture_model.template_features(torch.from_numpy(template))
         torch_maps = fixture_model.track(torch_features, torch.from_numpy(search))

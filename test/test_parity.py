@@ -1,6 +1,8 @@
 """Parity with the reference implementation: network outputs (io.npz) and the 60-frame track (track.json)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -9,8 +11,6 @@ from smat_ros import Tracker
 from smat_ros.checkpoint import check_and_load, load_state_dict
 from smat_ros.crop import hann_window
 from smat_ros.model import SMAT
-
-from pathlib import Path
 
 CHECKPOINT = Path(__file__).parent / "fixtures" / "smat_reference" / "checkpoint.pth.tar"
 

@@ -110,7 +110,7 @@ class TorchBackend(Backend):
             return branch
         if self.graph == "compiled":
             log.info("torch.compile of the tracking branch happens on the first track() call (slow when cold)")
-            return torch.compile(branch, dynamic=False)
+            return torch.compile(branch, dynamic=False)  # type: ignore[return-value]  # a callable module
         template = torch.zeros(1, 3, template_size, template_size, device=self.device, dtype=self.dtype)
         search = torch.zeros(1, 3, search_size, search_size, device=self.device, dtype=self.dtype)
         with torch.no_grad():

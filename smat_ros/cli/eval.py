@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 
 from smat_ros.cli.common import add_logging_argument, import_extra, run_cli
-from smat_ros.eval.analysis import score_tracker
 from smat_ros.datasets import DATASETS, load_dataset
+from smat_ros.eval.analysis import score_tracker
 from smat_ros.eval.errors import EvalError
 from smat_ros.eval.runner import CheckpointTracker, run_sequences
 
@@ -75,7 +75,8 @@ def analyze_command(args: argparse.Namespace) -> int:
         raise EvalError(f"tracker names must differ, got {names}; pass --names")
     dataset = load_dataset(args.dataset, args.root)
     sequences = dataset.sequences(args.sequences)
-    scores = [score_tracker(name, sequences, results, dataset.family) for name, results in zip(names, args.results)]
+    scores = [score_tracker(name, sequences, results, dataset.family)
+              for name, results in zip(names, args.results, strict=True)]
     write_report = import_extra("smat_ros.eval.report", "eval").write_report  # matplotlib
     paths = write_report(scores, args.report, dataset.name)
     for tracker in scores:

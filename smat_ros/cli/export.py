@@ -50,7 +50,7 @@ def verify(model: SMAT, graphs: OnnxGraphs) -> float:
     backends = [TorchBackend(model, torch.device("cpu"), BackendOptions(graph="eager")),
                 OnnxRuntimeBackend(graphs, BackendOptions(provider="cpu"))]
     maps = [backend.track(backend.template_features(template), search) for backend in backends]
-    return max(float((a - b).abs().max()) for a, b in zip(vars(maps[0]).values(), vars(maps[1]).values()))
+    return max(float((a - b).abs().max()) for a, b in zip(vars(maps[0]).values(), vars(maps[1]).values(), strict=True))
 
 
 def export_onnx(args: argparse.Namespace) -> int:

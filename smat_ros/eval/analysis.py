@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence as Seq
 from pathlib import Path
-from typing import Sequence as Seq
 
 import numpy as np
 
 from smat_ros.datasets import Sequence
 from smat_ros.eval.errors import EvalError
-from smat_ros.eval.metrics import (OpeCurves, got10k_ious, got10k_scores, mean_curves, ope_curves, ope_errors,
-                                   speed_fps)
+from smat_ros.eval.metrics import OpeCurves, got10k_ious, got10k_scores, mean_curves, ope_curves, ope_errors, speed_fps
 from smat_ros.eval.results import read_repetitions, read_times
 
 

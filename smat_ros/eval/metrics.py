@@ -38,7 +38,7 @@ OPE protocol (success AUC, precision@20 px, normalised precision@0.2), as the re
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence as Seq
+from collections.abc import Sequence as Seq
 
 import numpy as np
 

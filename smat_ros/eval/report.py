@@ -8,8 +8,8 @@ canvas directly, leaving the global pyplot backend alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence as Seq
 from pathlib import Path
-from typing import Sequence as Seq
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg

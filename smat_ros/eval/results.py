@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
+
 import numpy as np
 
 from smat_ros.eval.errors import EvalError

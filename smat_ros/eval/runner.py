@@ -11,14 +11,16 @@ import dataclasses
 import logging
 import multiprocessing
 import time
+from collections.abc import Callable, Iterator
+from collections.abc import Sequence as Seq
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence as Seq
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm import tqdm
 
-from smat_ros.errors import InputError
 from smat_ros.datasets import Sequence
+from smat_ros.errors import InputError
 from smat_ros.eval.errors import EvalError
 from smat_ros.eval.results import is_finished, pack_submission, write_result
 from smat_ros.video import read_image

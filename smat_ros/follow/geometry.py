@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -37,7 +37,7 @@ class CameraModel:
 
     @classmethod
     def from_values(cls, width: int, height: int, k: Sequence[float], d: Sequence[float],
-                    distortion_model: str = "plumb_bob") -> "CameraModel":
+                    distortion_model: str = "plumb_bob") -> CameraModel:
         """A checked model from CameraInfo-style values (K row-major, 9 numbers); CameraModelError if unusable."""
         matrix = np.asarray(k, dtype=np.float64).reshape(3, 3)  # row-major 9 -> 3x3
         coeffs = np.asarray(d, dtype=np.float64).reshape(-1)

@@ -7,7 +7,7 @@ carry the boxes the target has on the changed frames, so that a track can be sco
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -87,7 +87,7 @@ def score_recovery(states: Sequence[TrackState], boxes: Sequence[Box], truth: Se
     back = None
     wrong = stale = 0
     was_lost = False
-    for i, (state, box, true) in enumerate(zip(states, boxes, truth)):
+    for i, (state, box, true) in enumerate(zip(states, boxes, truth, strict=True)):
         was_lost = was_lost or state == TrackState.LOST
         if i == 0 or state != TrackState.TRACKING:
             continue

@@ -100,6 +100,6 @@ class MobileViTv2Backbone(nn.Module):
         return self.layer3.template_tokens(self.convolutional_features(template))
 
     def forward(self, search: torch.Tensor, template_tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Search image [B, 3, H, W] + template tokens -> search [B, C4, H/16, W/16] and template [B, C4, h/16, w/16]."""
+        """Search image [B, 3, H, W] + template tokens -> search [B, C4, H/16, W/16], template [B, C4, h/16, w/16]."""
         x, z = self.layer3(self.convolutional_features(search), template_tokens)
         return self.layer4(x, self.layer4.template_tokens(z))

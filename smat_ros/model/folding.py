@@ -16,7 +16,7 @@ def fold_batchnorm(model: SMAT) -> SMAT:
     for module in folded.modules():
         if isinstance(module, ConvBN) and isinstance(module.bn, nn.BatchNorm2d):
             module.conv = fuse_conv_bn_eval(module.conv, module.bn)
-            module.bn = nn.Identity()
+            module.bn = nn.Identity()  # type: ignore[assignment]  # a folded ConvBN has no norm left
     folded.requires_grad_(False)
     return folded
 

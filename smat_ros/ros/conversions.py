@@ -19,7 +19,6 @@ from smat_ros.crop import Box
 from smat_ros.errors import InputError
 from smat_ros.images import COMPRESSED_FORMATS, ENCODINGS, compressed_to_rgb, image_to_rgb  # noqa: F401 (API)
 
-
 PUBLISH_ENCODINGS = ("rgb8", "bgr8")
 
 

@@ -29,7 +29,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
 
-from smat_ros.errors import InputError
+from smat_ros.errors import InputError, StartupError
 from smat_ros.follow.controller import Command, ControllerConfig, FollowController, Mode, TargetObservation, TrackState
 from smat_ros.msg import FollowTarget
 
@@ -59,10 +59,6 @@ DESCRIPTIONS = {
 RATE_DESCRIPTION = "rate of the timer that stops the robot on stale input (Hz)"
 DEFAULTS = ControllerConfig()
 LOG_THROTTLE_S = 5.0
-
-
-class StartupError(Exception):
-    """The node cannot start: a bad parameter."""
 
 
 def _descriptor(name: str, description: str, read_only: bool, high: float = 1000.0) -> ParameterDescriptor:

@@ -20,8 +20,9 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import rclpy
@@ -42,7 +43,7 @@ from vision_msgs.msg import BoundingBox2D, Detection2D, Detection2DArray
 from smat_ros import Tracker, TrackResult
 from smat_ros.backends import BackendOptions
 from smat_ros.crop import Box, validate_box
-from smat_ros.errors import CheckpointError, InputError, SmatError
+from smat_ros.errors import CheckpointError, InputError, SmatError, StartupError
 from smat_ros.follow.geometry import CameraModel, CameraModelError
 from smat_ros.follow.overlay import draw_follow
 from smat_ros.follow.states import TrackEvent, TrackState
@@ -53,8 +54,16 @@ from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, stam
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
 from smat_ros.ros.follow_outputs import CameraInfoMatcher, camera_model, follow_target, target_ray
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
-from smat_ros.ros.parameters import (DEFAULTS, FIELDS, NodeParameters, check, check_together, descriptor,
-                                     follow_configs, is_dynamic)
+from smat_ros.ros.parameters import (
+    DEFAULTS,
+    FIELDS,
+    NodeParameters,
+    check,
+    check_together,
+    descriptor,
+    follow_configs,
+    is_dynamic,
+)
 from smat_ros.srv import SetTarget
 from smat_ros.weights import demo_weights
 
@@ -68,10 +77,6 @@ HEARTBEAT_CHECK_S = 0.05  # how often the heartbeat timer looks whether a status
 FOLLOW_PARAMETERS = {"lost_score_threshold", "lost_score_ratio", "lost_after_frames", "found_score_threshold",
                      "found_score_ratio", "found_after_frames", "target_timeout_s", "reacquire", "reacquire_budget"}
 LOG_THROTTLE_S = 5.0
-
-
-class StartupError(Exception):
-    """The node cannot be created or configured: a bad parameter or an unusable checkpoint."""
 
 
 @dataclasses.dataclass

@@ -42,7 +42,8 @@ class NodeParameters:
     checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
                                  "(empty: the bundled demo weights)")
     device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
-    backend: str = _param("auto", "inference backend (auto: onnxruntime on CPU, torch on CUDA)", choices=BACKEND_CHOICES)
+    backend: str = _param("auto", "inference backend (auto: onnxruntime on CPU, torch on CUDA)",
+                          choices=BACKEND_CHOICES)
     precision: str = _param("fp32", "fp32 (exact), fp16 (CUDA), bf16 (torch, CPU) or int8 (onnxruntime, CPU)",
                             choices=PRECISIONS)
     graph: str = _param("auto", "torch graph mode (auto: frozen on CPU, eager on CUDA)", choices=GRAPHS)

@@ -43,16 +43,12 @@ from std_srvs.srv import Trigger
 from vision_msgs.msg import Detection2D, ObjectHypothesisWithPose
 
 from smat_ros.config import ConfigError, load_yaml
-from smat_ros.errors import InputError
+from smat_ros.errors import InputError, StartupError
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_image
 from smat_ros.sim.camera import CameraPose, Intrinsics
 from smat_ros.sim.scene import Scene, SceneConfig, TrueTarget
 
 RESEND_S = 2.0  # lockstep: publish a frame again when no answer came for this long (a best-effort reader lost it)
-
-
-class SimError(Exception):
-    """The simulation cannot start: a bad parameter or scenario."""
 
 
 def _descriptor(description: str, low: float | None = None, high: float | None = None,
@@ -138,18 +134,19 @@ class SimCamera(Node):
             self.frame_id = self.declare_parameter("frame_id", "camera", _descriptor("images' frame_id")).value
             self.encoding = self.declare_parameter("encoding", "bgr8", _descriptor("rgb8 or bgr8")).value
         except ParameterException as exc:
-            raise SimError(f"bad parameter: {exc}") from None
+            raise StartupError(f"bad parameter: {exc}") from None
         if self.encoding not in PUBLISH_ENCODINGS:
-            raise SimError(f"parameter 'encoding' must be one of {', '.join(PUBLISH_ENCODINGS)}, got {self.encoding!r}")
+            choices = ", ".join(PUBLISH_ENCODINGS)
+            raise StartupError(f"parameter 'encoding' must be one of {choices}, got {self.encoding!r}")
         if self.time_scale == 0 and not self.lockstep:
-            raise SimError("time_scale 0 (as fast as possible) needs lockstep")
+            raise StartupError("time_scale 0 (as fast as possible) needs lockstep")
         try:
             config = load_yaml(SceneConfig, scenario) if scenario else SceneConfig()
             if seed >= 0:
                 config = dataclasses.replace(config, seed=seed)
             self.scene = Scene(config)
         except (ConfigError, InputError, ValueError, OSError) as exc:
-            raise SimError(f"cannot build the scene: {exc}") from None
+            raise StartupError(f"cannot build the scene: {exc}") from None
         self.config = config
         qos = QoSProfile(depth=5)
         self.image_pub = self.create_publisher(Image, "image", qos)
@@ -269,7 +266,7 @@ def main(args: list[str] | None = None) -> int:
     rclpy.init(args=args)
     try:
         node = SimCamera()
-    except SimError as exc:
+    except StartupError as exc:
         rclpy.logging.get_logger("sim_camera").fatal(str(exc))
         rclpy.try_shutdown()
         return 1

@@ -32,6 +32,7 @@ from sensor_msgs.msg import CompressedImage, Image
 from std_srvs.srv import Trigger
 from vision_msgs.msg import Detection2DArray
 
+from smat_ros.errors import StartupError
 from smat_ros.msg import FollowTarget, TrackStatus
 from smat_ros.ros.conversions import bbox_to_box, box_to_bbox, compressed_to_rgb, image_to_rgb
 from smat_ros.ros.parameters import _param as parameter  # the shared descriptor-carrying field builder
@@ -72,10 +73,6 @@ class TeleopParameters:
 
 
 DEFAULTS = TeleopParameters()
-
-
-class StartupError(Exception):
-    """The UI cannot start: a bad parameter."""
 
 
 def stamp_of(msg: Any) -> dict[str, int]:

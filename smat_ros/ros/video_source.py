@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import rclpy
@@ -24,16 +24,11 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 from vision_msgs.msg import Detection2DArray
 
-from smat_ros.errors import InputError
+from smat_ros.errors import InputError, StartupError
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_compressed, rgb_to_image
 from smat_ros.video import FrameSource
 
-
 SYNC_RESENDS = 3  # sync mode: times a frame that got no detections within sync_timeout_s is sent again
-
-class SourceError(Exception):
-    """The video source cannot start: bad parameter or unreadable input."""
-
 
 def _descriptor(description: str, low: float | None = None, high: float | None = None) -> ParameterDescriptor:
     """Read-only parameter descriptor, with a floating-point range when bounds are given."""
@@ -61,18 +56,19 @@ class VideoSource(Node):
                 "sync_topic", "", _descriptor("Detection2DArray topic to wait for after each frame ('': real time)")
             ).value
             self.sync_timeout_s = self.declare_parameter(
-                "sync_timeout_s", 10.0, _descriptor("longest wait for sync_topic before the frame is sent again", 0.0, 3600.0)).value
+                "sync_timeout_s", 10.0,
+                _descriptor("longest wait for sync_topic before the frame is sent again", 0.0, 3600.0)).value
         except ParameterException as exc:
-            raise SourceError(f"bad parameter: {exc}") from None
+            raise StartupError(f"bad parameter: {exc}") from None
         if self.encoding not in PUBLISH_ENCODINGS:
             choices = ", ".join(PUBLISH_ENCODINGS)
-            raise SourceError(f"parameter 'encoding' must be one of {choices}, got {self.encoding!r}")
+            raise StartupError(f"parameter 'encoding' must be one of {choices}, got {self.encoding!r}")
         if not self.source:
-            raise SourceError("parameter 'source' is not set: pass -p source:=/path/to/video_or_folder")
+            raise StartupError("parameter 'source' is not set: pass -p source:=/path/to/video_or_folder")
         try:
             self.frames = FrameSource(self.source)
         except InputError as exc:
-            raise SourceError(str(exc)) from None
+            raise StartupError(str(exc)) from None
         self.period_s = 1.0 / (self.rate_hz or self.frames.fps)
         qos = QoSProfile(depth=5)
         self.image_pub = self.create_publisher(Image, "image", qos)
@@ -114,7 +110,7 @@ class VideoSource(Node):
                 published += 1
                 if self.sync_topic:
                     for _ in range(SYNC_RESENDS):  # a best-effort frame can be lost: send it again, newly stamped
-                        if self._wait(lambda: self._acked_ns >= stamp.nanoseconds, self.sync_timeout_s):
+                        if self._wait(lambda ns=stamp.nanoseconds: self._acked_ns >= ns, self.sync_timeout_s):
                             break
                         self.get_logger().warning(
                             f"no detections for frame {published} within {self.sync_timeout_s} s: sent again")
@@ -122,7 +118,8 @@ class VideoSource(Node):
                         self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.frame_id))
                 else:
                     next_time += self.period_s
-                    self._wait(lambda: time.monotonic() >= next_time, max(0.0, next_time - time.monotonic()))
+                    self._wait(lambda until=next_time: time.monotonic() >= until,
+                               max(0.0, next_time - time.monotonic()))
             if not self.loop:
                 return published
 
@@ -140,7 +137,7 @@ def main(args: list[str] | None = None) -> int:
     rclpy.init(args=args)
     try:
         node = VideoSource()
-    except SourceError as exc:
+    except StartupError as exc:
         rclpy.logging.get_logger("video_source").fatal(str(exc))
         rclpy.try_shutdown()
         return 1

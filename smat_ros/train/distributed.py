@@ -55,4 +55,4 @@ def mean_across_ranks(values: dict[str, float], info: DistInfo, device: torch.de
     keys = sorted(values)
     packed = torch.tensor([values[k] for k in keys], dtype=torch.float64, device=device)
     dist.all_reduce(packed)
-    return {k: float(v) / info.world_size for k, v in zip(keys, packed.tolist())}
+    return {k: float(v) / info.world_size for k, v in zip(keys, packed.tolist(), strict=True)}

@@ -1,8 +1,8 @@
 """Batches of training pairs: the pair sampler over the configured datasets, split across data-parallel ranks."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import torch
 from torch.utils.data import DataLoader, Sampler

@@ -21,11 +21,15 @@ from tqdm import tqdm
 
 from smat_ros.checkpoint import load_weights
 from smat_ros.config import to_dict
+from smat_ros.device import resolve_device
 from smat_ros.errors import TrainingError
 from smat_ros.model import SMAT
-from smat_ros.device import resolve_device
-from smat_ros.train.checkpoints import (latest_checkpoint, load_training_checkpoint, restore_rng_state,
-                                        save_training_checkpoint)
+from smat_ros.train.checkpoints import (
+    latest_checkpoint,
+    load_training_checkpoint,
+    restore_rng_state,
+    save_training_checkpoint,
+)
 from smat_ros.train.config import OptimConfig, TrainConfig
 from smat_ros.train.distributed import DistInfo, init_distributed, mean_across_ranks, shutdown_distributed
 from smat_ros.train.loader import build_loader, build_pair_sampler

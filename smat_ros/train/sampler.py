@@ -9,7 +9,7 @@ is what makes resumed and data-parallel runs reproducible.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch

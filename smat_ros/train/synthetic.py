@@ -15,8 +15,8 @@ stands on the target's way, with a sign about its head. ``crossings`` adds up to
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -90,7 +90,8 @@ def object_mask(height: int, width: int, rng: np.random.Generator) -> np.ndarray
             cv2.circle(mask, (cx, cy), radius, 1.0, -1)
     else:
         for _ in range(int(rng.integers(3, 7))):
-            cx, cy = int(rng.integers(width // 4, 3 * width // 4 + 1)), int(rng.integers(height // 5, 4 * height // 5 + 1))
+            cx = int(rng.integers(width // 4, 3 * width // 4 + 1))
+            cy = int(rng.integers(height // 5, 4 * height // 5 + 1))
             cv2.ellipse(mask, (cx, cy), (max(1, int(width * rng.uniform(0.15, 0.3))),
                                          max(1, int(height * rng.uniform(0.15, 0.3)))), 0, 0, 360, 1.0, -1)
     return mask
@@ -277,7 +278,7 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
         ox, oy = int(offset[0]), int(offset[1])
         frame = background[oy:oy + config.height, ox:ox + config.width].copy()
         ignore = np.zeros(frame.shape[:2], np.float32)
-        for other, front in zip(others, in_front):
+        for other, front in zip(others, in_front, strict=True):
             if not front:
                 texture, mask = other.sprite()
                 paste(frame, ignore, texture, mask, other.center)
@@ -287,7 +288,7 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
         bx, by, bw, bh = tight_box(mask)
         full_area = float((mask > 0.5).sum())
         occluders = np.zeros(frame.shape[:2], np.float32)
-        for other, front in zip(others, in_front):
+        for other, front in zip(others, in_front, strict=True):
             if front:
                 texture_o, mask_o = other.sprite()
                 paste(frame, occluders, texture_o, mask_o, other.center)
@@ -320,7 +321,7 @@ def write_got10k(root: Path, config: SyntheticConfig, seed: int = 0,
         folder.mkdir(exist_ok=True)
         frames, boxes, visible = render_sequence(config, sources, rng)
         lines, covers, absences = [], [], []
-        for number, (frame, box, fraction) in enumerate(zip(frames, boxes, visible), 1):
+        for number, (frame, box, fraction) in enumerate(zip(frames, boxes, visible, strict=True), 1):
             cv2.imwrite(str(folder / f"{number:08d}.jpg"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
                         [cv2.IMWRITE_JPEG_QUALITY, 90])
             clipped = clip_box_to_frame(box, config.width, config.height)

@@ -57,7 +57,7 @@ def test_track_writes_boxes_and_video(
 )
 def test_errors_are_one_line(short_sequence: Path, checkpoint_path: Path, args: list[str], message: str) -> None:
     base = {"--checkpoint": str(checkpoint_path), "--input": str(short_sequence), "--device": "cpu"}
-    pairs = dict(zip(args[::2], args[1::2]))
+    pairs = dict(zip(args[::2], args[1::2], strict=True))
     merged = {**base, **pairs}
     result = run_track(*[item for pair in merged.items() for item in pair])
     assert result.returncode == 1

@@ -8,12 +8,20 @@ import numpy as np
 import pytest
 from eval_layouts import make_got10k
 
+from smat_ros.datasets import load_dataset
 from smat_ros.errors import DataFileError
 from smat_ros.eval.analysis import score_sequence
-from smat_ros.datasets import load_dataset
 from smat_ros.eval.errors import EvalError
-from smat_ros.eval.results import (box_file, is_finished, pack_submission, read_boxes, read_repetitions, read_times,
-                                   time_file, write_result)
+from smat_ros.eval.results import (
+    box_file,
+    is_finished,
+    pack_submission,
+    read_boxes,
+    read_repetitions,
+    read_times,
+    time_file,
+    write_result,
+)
 
 BOXES = np.array([[1.0, 2.0, 30.5, 40.25], [3.125, 4.0, 31.0, 41.0], [5.0, 6.0, 32.0, 42.0]])
 TIMES = np.array([0.5, 0.01, 0.02])

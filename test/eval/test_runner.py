@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eval_layouts import ScriptedFactory, expected_scripted_boxes, make_got10k, make_folder_sequence, moving_boxes
+from eval_layouts import ScriptedFactory, expected_scripted_boxes, make_folder_sequence, make_got10k, moving_boxes
 
 from smat_ros.datasets import load_dataset
 from smat_ros.eval.errors import EvalError

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from eval_layouts import make_got10k, moving_boxes, noisy_predictions, write_frames, write_rows
 
-from smat_ros.eval.analysis import score_tracker
 from smat_ros.datasets import load_dataset
+from smat_ros.eval.analysis import score_tracker
 from smat_ros.eval.results import box_file, time_file
 
 TOL = 1e-6

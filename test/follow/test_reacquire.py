@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from smat_ros.config import ConfigError
-from smat_ros.follow.reacquire import (ReacquireConfig, ReacquisitionSearch, crop_overlaps, similar_size,
-                                       tile_box, tile_offsets)
+from smat_ros.follow.reacquire import (
+    ReacquireConfig,
+    ReacquisitionSearch,
+    crop_overlaps,
+    similar_size,
+    tile_box,
+    tile_offsets,
+)
 from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, iou, score_recovery
 from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.tracker import Tracker
@@ -96,7 +102,7 @@ def test_back_on_the_person_after_a_camera_jerk(vtest) -> None:
     assert events.index(TrackEvent.LOST) < events.index(TrackEvent.REACQUIRED)
     # without the search the box stays where the person was
     states_off, boxes_off, _ = run(scenario, reacquire=False)
-    assert max(iou(b, t) for b, t in zip(boxes_off[12:], scenario.truth[12:])) < 0.1
+    assert max(iou(b, t) for b, t in zip(boxes_off[12:], scenario.truth[12:], strict=True)) < 0.1
 
 
 def test_a_black_out_is_reported_lost_with_the_last_box_seen(vtest) -> None:

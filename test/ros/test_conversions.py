@@ -9,7 +9,13 @@ from std_msgs.msg import Header
 
 from smat_ros.errors import InputError
 from smat_ros.ros.conversions import (
-    bbox_to_box, box_to_bbox, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_compressed, rgb_to_image,
+    bbox_to_box,
+    box_to_bbox,
+    compressed_to_rgb,
+    detection_array,
+    image_to_rgb,
+    rgb_to_compressed,
+    rgb_to_image,
 )
 
 RNG = np.random.default_rng(0)

@@ -11,8 +11,14 @@ from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
 
 from smat_ros.errors import InputError
-from smat_ros.ros.conversions import (ENCODINGS, bbox_to_box, box_to_bbox, compressed_to_rgb, image_to_rgb,
-                                      rgb_to_compressed)
+from smat_ros.ros.conversions import (
+    ENCODINGS,
+    bbox_to_box,
+    box_to_bbox,
+    compressed_to_rgb,
+    image_to_rgb,
+    rgb_to_compressed,
+)
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENCODING = st.one_of(st.sampled_from(sorted(ENCODINGS)), st.sampled_from(["yuv422", "32FC1", "", "bayer_rggb8"]),

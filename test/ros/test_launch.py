@@ -118,10 +118,12 @@ def common_args(checkpoint: Path) -> list[str]:
 
 
 def test_declared_arguments_with_installed_defaults():
-    from launch import LaunchContext
     from launch.launch_description_sources.python_launch_file_utilities import (
-        get_launch_description_from_python_launch_file)
+        get_launch_description_from_python_launch_file,
+    )
     from launch.utilities import perform_substitutions
+
+    from launch import LaunchContext
 
     os.environ.setdefault("AMENT_PREFIX_PATH", sys.prefix)
     description = get_launch_description_from_python_launch_file(str(ROOT / "launch" / LAUNCH_FILE))

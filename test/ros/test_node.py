@@ -33,8 +33,8 @@ def session(ros, checkpoint_path, tmp_path_factory):
 def assert_boxes_close(actual, expected) -> None:
     """Boxes equal within TOLERANCE_PX on every coordinate."""
     assert len(actual) == len(expected)
-    for got, want in zip(actual, expected):
-        assert max(abs(a - b) for a, b in zip(got, want)) <= TOLERANCE_PX, (got, want)
+    for got, want in zip(actual, expected, strict=True):
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= TOLERANCE_PX, (got, want)
 
 
 def test_target_before_any_frame_is_refused(session, ros):

@@ -41,8 +41,8 @@ def test_yaml_parameters_take_effect_and_compressed_input_tracks(session, ros, f
         assert driver.status_for(ros.stamp_of(index)).state == ros.TrackStatus.TRACKING
         actual += ros.boxes_of(detections)
     assert len(actual) == len(expected)
-    for got, want in zip(actual, expected):
-        assert max(abs(a - b) for a, b in zip(got, want)) <= TOLERANCE_PX, (got, want)
+    for got, want in zip(actual, expected, strict=True):
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= TOLERANCE_PX, (got, want)
 
 
 def test_corrupt_compressed_data_is_counted_and_the_node_keeps_working(session, ros, frames):

@@ -5,14 +5,13 @@ must equal the library's on the same frames.
 Issue 16's numbered items: 1 negative stamps, 2-3 huge boxes, 4 far-future / un-normalized / backwards stamps,
 5 service bursts, 6 resolution changes, 8 frame-buffer byte budget, 10 target stamps and frame_ids, last_error,
 use_sim_time, unknown parameters (7 and 9, signals, are in test_node_shutdown.py); and the surfaces the follow-me
-and managed-node work added: bad camera_info, lifecycle transitions that do not exist in a state. The image QoS is reliable here so
-that no test depends on a best-effort message arriving; every test uses its own stamp range, increasing through the
-module, and sets its own target.
+and managed-node work added: bad camera_info, lifecycle transitions that do not exist in a state. The image QoS is
+reliable here so that no test depends on a best-effort message arriving; every test uses its own stamp range,
+increasing through the module, and sets its own target.
 """
 from __future__ import annotations
 
 import math
-import threading
 
 import cv2
 import numpy as np
@@ -20,7 +19,6 @@ import pytest
 from builtin_interfaces.msg import Time as StampMsg
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
-from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 from std_srvs.srv import Trigger
@@ -86,8 +84,8 @@ class Track:
         """The boxes published since the target equal the library's on the same frames."""
         expected = library_boxes(self.sequence, self.init_index, self.box, len(self.sequence) - 1)
         assert len(self.boxes) == len(expected) > 0
-        for got, want in zip(self.boxes, expected):
-            assert max(abs(a - b) for a, b in zip(got, want)) <= TOLERANCE_PX, (got, want)
+        for got, want in zip(self.boxes, expected, strict=True):
+            assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= TOLERANCE_PX, (got, want)
 
 
 def header(sec: int, nanosec: int, frame_id: str = "camera") -> Header:
@@ -164,7 +162,8 @@ def test_unstamped_images_are_tracked_in_arrival_order(session, ros, frames, lib
             assert [d.id for d in detections.detections] == [track_id]
             boxes += ros.boxes_of(detections)
     expected = library_boxes(sequence, 0, ros.init_box, len(sequence) - 1)
-    assert max(abs(a - b) for got, want in zip(boxes, expected) for a, b in zip(got, want)) <= TOLERANCE_PX
+    assert max(abs(a - b) for got, want in zip(boxes, expected, strict=True)
+               for a, b in zip(got, want, strict=True)) <= TOLERANCE_PX
     # stamped frames after unstamped ones (ordered by the node's clock, far ahead of these stamps): a reset
     status = Track(driver, ros, frames, base_s=3300, first=26).good()
     assert status.clock_resets == resets + 1 and status.state == ros.TrackStatus.TRACKING
@@ -228,7 +227,8 @@ def test_a_resolution_change_drops_the_target_with_the_reason(session, ros, fram
     detections = driver.step(small, stamp)  # item 6: tracked on at scores 0.31-0.37 in a corner before
     assert detections.detections == []
     cleared = [s for s in driver.statuses[statuses:] if s.event == ros.TrackStatus.EVENT_CLEARED]
-    assert cleared and "image size changed from" in cleared[0].last_error and f"{width}x{height}" in cleared[0].last_error
+    assert cleared and "image size changed from" in cleared[0].last_error
+    assert f"{width}x{height}" in cleared[0].last_error
     assert driver.status_for(stamp).state == ros.TrackStatus.IDLE and driver.status_for(stamp).track_id == ""
     track.sequence.append(small)
     track.track_id = ""

@@ -3,7 +3,6 @@ scripted loss and recovery in order, the status heartbeat without images, and th
 from __future__ import annotations
 
 import math
-import time
 
 import cv2
 import numpy as np
@@ -81,7 +80,7 @@ def test_follow_target_and_ray_without_and_with_camera_info(node, ros, frames):
         x, y = cv2.undistortPoints(np.array([[[u, v]]]), np.array(K).reshape(3, 3), np.array(D)).reshape(2)
         assert target.azimuth == pytest.approx(math.atan2(x, 1.0), abs=1e-6)
         assert target.elevation == pytest.approx(math.atan2(-y, math.hypot(x, 1.0)), abs=1e-6)
-        assert driver.spin_until(lambda: ros.stamp_of(index) in driver.rays)
+        assert driver.spin_until(lambda index=index: ros.stamp_of(index) in driver.rays)
         ray = driver.rays[ros.stamp_of(index)]
         norm = math.hypot(x, y, 1.0)
         assert (ray.vector.x, ray.vector.y, ray.vector.z) == pytest.approx((x / norm, y / norm, 1 / norm), abs=1e-6)

@@ -1,6 +1,6 @@
-"""SIGINT and SIGTERM stop a tracker node (busy tracking, or idle) within 2 s, with exit code 0 and no traceback (issue 16, items 7
-and 9), also when it was started the way scripts/demo.sh starts it: as a background job of a non-interactive
-shell, which hands it SIGINT *ignored* (the condition under which the demo hung for 15 minutes).
+"""SIGINT and SIGTERM stop a tracker node (busy tracking, or idle) within 2 s, with exit code 0 and no traceback
+(issue 16, items 7 and 9), also when it was started the way scripts/demo.sh starts it: as a background job of a
+non-interactive shell, which hands it SIGINT *ignored* (the condition under which the demo hung for 15 minutes).
 
 SMAT_SHUTDOWN_RUNS (default 1) repeats each case; docs/reliability.md reports a run with 20.
 """

@@ -59,7 +59,8 @@ def test_missing_data_root_and_help(tmp_path: Path) -> None:
                            str(REPO / "config" / "train_demo.yaml"), "--data-root", str(tmp_path / "absent"),
                            "--output", str(tmp_path / "o")], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines()[-1] == f"smat-train: error: --data-root folder not found: {tmp_path / 'absent'}"
+    expected = f"smat-train: error: --data-root folder not found: {tmp_path / 'absent'}"
+    assert proc.stderr.strip().splitlines()[-1] == expected
     helped = subprocess.run([sys.executable, "-m", "smat_ros.cli.train", "--help"], capture_output=True, text=True,
                             cwd=REPO)
     assert helped.returncode == 0 and "--resume" in helped.stdout

@@ -2,8 +2,8 @@
 
 Each rank records the ground-truth boxes of the batches its loss saw and its final parameters; the test
 checks that parameters are identical across ranks (BatchNorm running statistics are not parameters: DDP
-broadcasts rank 0's before every forward, so after the last step each rank holds its own, and rank 0's are saved), that ranks saw different samples, that the loss fell and
-that only rank 0 wrote checkpoints and logs.
+broadcasts rank 0's before every forward, so after the last step each rank holds its own, and rank 0's are
+saved), that ranks saw different samples, that the loss fell and that only rank 0 wrote checkpoints and logs.
 """
 from __future__ import annotations
 

@@ -6,8 +6,17 @@ from pathlib import Path
 import numpy as np
 
 from smat_ros.train.datasets import open_dataset
-from smat_ros.train.synthetic import (SyntheticConfig, _new_crosser, _new_walker, object_mask, paste, render_sequence,
-                                      tight_box, walker_mask, write_got10k)
+from smat_ros.train.synthetic import (
+    SyntheticConfig,
+    _new_crosser,
+    _new_walker,
+    object_mask,
+    paste,
+    render_sequence,
+    tight_box,
+    walker_mask,
+    write_got10k,
+)
 
 
 def test_written_sequences_read_back(tmp_path: Path) -> None:
@@ -69,7 +78,7 @@ def test_walker_scenes_have_tall_targets_walking_over_a_still_background() -> No
     assert abs(boxes[-1, 0] - boxes[0, 0]) > 3
     corners = [(0, 0), (0, 199), (149, 0), (149, 199)]
     inside = [any(b[0] <= x < b[0] + b[2] and b[1] <= y < b[1] + b[3] for b in boxes) for y, x in corners]
-    for (y, x), covered in zip(corners, inside):
+    for (y, x), covered in zip(corners, inside, strict=True):
         if not covered:
             assert all(np.array_equal(f[y, x], frames[0][y, x]) for f in frames)
 
