@@ -4,10 +4,11 @@
 Every variant runs in processes of its own (one per round, variants alternating, the order rotated each round),
 on the frames of a sequence (default: the 60 public vtest_person frames) with the fixture checkpoint, so that
 runtimes never share a process. Per variant it reports: track step ms (median over all steps of all rounds) and
-fps, the ratio to the official SMAT code run in the same rounds (``--reference``: a clone of github:goutamyg/SMAT,
-never part of this repository, run through the run-time shims below), the spread of that ratio over the rounds,
-start-up from the process spawn to the first box (cold: round 1, with an empty graph cache; warm: median of the
-later rounds, cache filled), peak RSS, and the largest box difference from the torch fp32 (eager) variant.
+fps, the ratio to the official SMAT code run in the same rounds on the same device (``--reference``: a clone of
+github:goutamyg/SMAT, never part of this repository, run through the run-time shims below), the spread of that
+ratio over the rounds, start-up from the process spawn to the first box (cold: round 1, with an empty graph
+cache; warm: median of the later rounds, cache filled), peak RSS, and the largest box difference from the torch
+fp32 (eager) variant.
 With ``--accuracy`` it also measures the reduced-precision variants against torch fp32 on the demo weights
 (smat_ros.eval.backend_accuracy: one-step centre deviation and AO difference, the documented gate).
 
@@ -60,6 +61,20 @@ class Measured:
     round_step_ms: list[float] = dataclasses.field(default_factory=list)  # median of each round
     rss_mib: float = 0.0
     boxes: list[list[float]] | None = None
+    failure: str = ""  # the last line of a failed run's error output
+
+
+def available_cuda_variants() -> list[str]:
+    """The CUDA variants this machine can run (the onnxruntime ones need onnxruntime-gpu's providers)."""
+    try:
+        import onnxruntime
+
+        providers = set(onnxruntime.get_available_providers())
+    except ImportError:
+        providers = set()
+    needs = {"cuda": "CUDAExecutionProvider", "tensorrt": "TensorrtExecutionProvider"}
+    return [label for label in CUDA_VARIANTS
+            if not label.startswith("onnxruntime") or needs[parse_variant(label)[2]] in providers]
 
 
 def parse_variant(text: str) -> tuple[str, str, str, str]:
@@ -198,9 +213,9 @@ def install_reference_shims(reference_dir: Path) -> None:
 
 
 class ReferenceTracker:
-    """The official MobileViTv2Track tracker, on CPU, with our fixture checkpoint."""
+    """The official MobileViTv2Track tracker, on CPU or CUDA, with our fixture checkpoint."""
 
-    def __init__(self, reference_dir: Path, checkpoint: Path) -> None:
+    def __init__(self, reference_dir: Path, checkpoint: Path, device: str = "cpu") -> None:
         import torch
 
         from smat_ros.checkpoint import read_pickled_checkpoint
@@ -212,14 +227,15 @@ class ReferenceTracker:
         from lib.test.utils import TrackerParams
 
         update_config_from_file(str(reference_dir / "experiments/mobilevitv2_track/mobilevitv2_256_128x1_ep300.yaml"))
-        cfg.TEST.DEVICE = "cpu"
+        cfg.TEST.DEVICE = device
         ConvLayer.__repr__ = object.__repr__  # the reference's repr indexes a block that has no [0]
         params = TrackerParams()
         params.cfg = cfg
         params.template_factor, params.template_size = cfg.TEST.TEMPLATE_FACTOR, cfg.TEST.TEMPLATE_SIZE
         params.search_factor, params.search_size = cfg.TEST.SEARCH_FACTOR, cfg.TEST.SEARCH_SIZE
         params.checkpoint, params.save_all_boxes, params.debug = str(checkpoint), False, False
-        reference_module.Preprocessor = CpuPreprocessor  # same maths as its CUDA preprocessor, on CPU
+        if device == "cpu":
+            reference_module.Preprocessor = CpuPreprocessor  # same maths as its CUDA preprocessor, on CPU
         original_load = torch.load
         torch.load = lambda path, *_, **__: read_pickled_checkpoint(Path(path))  # its load needs weights_only=False
         try:
@@ -254,10 +270,11 @@ def reference_child(args: argparse.Namespace, spawned: float) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(args.threads)
-    reference = ReferenceTracker(args.reference, args.checkpoint)
+    device = parse_variant(args.variant)[3]
+    reference = ReferenceTracker(args.reference, args.checkpoint, device)
     frames, box = read_sequence(args.sequence)
     result = run_passes(reference, frames, box, args.passes, spawned)
-    result["columns"] = ["reference (official code)", "fp32", "eager"]
+    result["columns"] = ["reference (official code)", "fp32", "eager" + ("" if device == "cpu" else f" @{device}")]
     return result
 
 
@@ -274,7 +291,17 @@ def omp_policy(label: str) -> str:
     """The OMP_WAIT_POLICY the variant's torch runs with."""
     if ORIGINAL_OMP is not None:
         return ORIGINAL_OMP
-    return "unset (spins briefly)" if label == REFERENCE else "PASSIVE (smat_ros default)"
+    return "unset (spins briefly)" if is_reference(label) else "PASSIVE (smat_ros default)"
+
+
+def is_reference(label: str) -> bool:
+    """Whether the label names the official code (``reference`` or ``reference@cuda``)."""
+    return label.partition("@")[0] == REFERENCE
+
+
+def device_of(label: str) -> str:
+    """The device a label runs on (cpu unless ``@device``)."""
+    return label.partition("@")[2] or "cpu"
 
 
 def run_rounds(args: argparse.Namespace, labels: list[str]) -> list[Measured]:
@@ -286,18 +313,26 @@ def run_rounds(args: argparse.Namespace, labels: list[str]) -> list[Measured]:
         for round_index in tqdm(range(args.rounds), desc=f"{args.threads} thread(s)", unit="round"):
             shift = round_index % len(labels)
             for label in labels[shift:] + labels[:shift]:
+                if measured[label].failure:
+                    continue
                 out = Path(tmp) / "variant.json"
                 cache = Path(tmp) / f"cache-{labels.index(label)}"  # per variant: round 1 cold, later warm
                 command = [sys.executable, str(Path(__file__).resolve()), "--child", label, "--threads",
                            str(args.threads), "--passes", str(args.passes), "--checkpoint", str(args.checkpoint),
                            "--sequence", str(args.sequence), "--json", str(out)]
-                if label == REFERENCE:
+                if is_reference(label):
                     command += ["--reference", str(args.reference)]
                 env = {**child_env(label), "SMAT_CACHE_DIR": str(cache)}
                 spawned = time.time()
-                subprocess.run(command + ["--spawned", repr(spawned)], check=True, env=env, stdout=subprocess.DEVNULL)
-                row = json.loads(out.read_text())
+                done = subprocess.run(command + ["--spawned", repr(spawned)], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True)
                 kept = measured[label]
+                if done.returncode != 0:  # reported in its row; the other variants go on
+                    lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+                    kept.failure = lines[-1]
+                    print(f"benchmark: {label} failed: {kept.failure}", file=sys.stderr)
+                    continue
+                row = json.loads(out.read_text())
                 kept.columns = tuple(row["columns"])  # type: ignore[assignment]
                 kept.startup_s.append(row["startup_s"])
                 kept.step_ms += row["step_ms"]
@@ -322,15 +357,20 @@ def table(rows: list[Measured]) -> str:
               "ratio to reference | ratio range over rounds | cold start-up s | warm start-up s | peak RSS MiB | "
               "max box dev vs torch fp32 (px) |")
     lines = [header, "|" + "---|" * 14]
-    reference = next((row for row in rows if row.label == REFERENCE), None)
+    references = {device_of(row.label): row for row in rows if is_reference(row.label)}
     baseline = next((row for row in rows if row.label == BASELINE), None)
     for row in rows:
+        if not row.step_ms:
+            lines.append(f"| {row.label} | failed: {row.failure.replace('|', '/')} |" + " |" * 12)
+            continue
+        reference = references.get(device_of(row.label))  # the official code on the same device
         step = statistics.median(row.step_ms)
         ratio, spread = "n/a", "n/a"
-        if reference is not None:
+        if reference is not None and reference.step_ms:
             ratio = f"{statistics.median(reference.step_ms) / step:.2f}x"
-            per_round = [r / s for r, s in zip(reference.round_step_ms, row.round_step_ms, strict=True)]
-            spread = f"{min(per_round):.2f}-{max(per_round):.2f}x"
+            if len(reference.round_step_ms) == len(row.round_step_ms):  # per round, when both ran every round
+                per_round = [r / s for r, s in zip(reference.round_step_ms, row.round_step_ms, strict=True)]
+                spread = f"{min(per_round):.2f}-{max(per_round):.2f}x"
         warm = f"{statistics.median(row.startup_s[1:]):.2f}" if len(row.startup_s) > 1 else "n/a"
         backend, precision, mode = row.columns
         lines.append(
@@ -393,7 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS),
                         help="backend:precision[:mode][@device] (mode: torch graph or onnxruntime provider); default: "
                         f"{' '.join(DEFAULT_VARIANTS)} (plus CUDA variants when CUDA is present)")
-    parser.add_argument("--reference", type=Path, help="clone of github:goutamyg/SMAT to run beside ours")
+    parser.add_argument("--reference", type=Path,
+                        help="clone of github:goutamyg/SMAT to run beside ours (also on CUDA when CUDA variants run)")
+    parser.add_argument("--no-cuda", action="store_true",
+                        help="leave out the default CUDA variants on a machine with CUDA")
     parser.add_argument("--rounds", type=int, default=5, help="rounds; each runs every variant once (default: 5)")
     parser.add_argument("--passes", type=int, default=2, help="passes over the sequence per process (default: 2)")
     parser.add_argument("--accuracy", action="store_true", help="also measure the accuracy gate of int8/bf16 variants")
@@ -411,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.child is not None:
         args.variant = args.child
-        result = (reference_child if args.child == REFERENCE else ours_child)(args, args.spawned)
+        result = (reference_child if is_reference(args.child) else ours_child)(args, args.spawned)
         args.json.write_text(json.dumps(result))
         return 0
     if not sorted((args.sequence / "img").glob("*.jpg")) or not (args.sequence / "init.txt").is_file():
@@ -422,14 +465,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     import torch
 
-    labels = list(args.variants) + (list(CUDA_VARIANTS) if torch.cuda.is_available() else [])
+    cuda = torch.cuda.is_available() and not args.no_cuda
+    labels = list(args.variants) + (available_cuda_variants() if cuda else [])
     if args.reference is not None:
-        labels.append(REFERENCE)
+        devices = sorted({device_of(label) for label in labels})  # the official code on each device used
+        labels += [REFERENCE if device == "cpu" else f"{REFERENCE}@{device}" for device in devices]
     load_before = os.getloadavg()
     started = time.monotonic()
     text = table(run_rounds(args, labels))
-    cuda = "available" if torch.cuda.is_available() else "not available"
-    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, CUDA {cuda}; "
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "not available"
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, CUDA {gpu}; "
           f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; {args.rounds} rounds in "
           f"{time.monotonic() - started:.0f} s")
     if args.accuracy:
