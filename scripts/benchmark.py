@@ -270,7 +270,7 @@ def reference_child(args: argparse.Namespace, spawned: float) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(args.threads)
-    device = parse_variant(args.variant)[3]
+    device = device_of(args.variant)
     reference = ReferenceTracker(args.reference, args.checkpoint, device)
     frames, box = read_sequence(args.sequence)
     result = run_passes(reference, frames, box, args.passes, spawned)
