@@ -22,6 +22,7 @@ the reference imports torch first and gets the environment this script was start
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import importlib.util
 import json
@@ -407,9 +408,9 @@ def accuracy_table(variants: list[str], weights: Path, sequence: Path, synthetic
              "AO fp32 | AO variant | AO difference | gate |",
              "|" + "---|" * 10]
     for label in variants:
-        backend, precision, mode, _ = parse_variant(label)
+        backend, precision, mode, device = parse_variant(label)
         fields = {"graph": mode} if backend == "torch" else {"provider": mode} if mode != "auto" else {}
-        variant = Tracker(model, device="cpu", backend=backend,
+        variant = Tracker(copy.deepcopy(model), device=device, backend=backend,  # eager moves its model in place
                           options=BackendOptions(precision=precision, threads=threads, **fields))
         for (name, sequences), tracks in zip(sets, references, strict=True):
             result = measure_set(name, variant, sequences, tracks)
@@ -439,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="leave out the default CUDA variants on a machine with CUDA")
     parser.add_argument("--rounds", type=int, default=5, help="rounds; each runs every variant once (default: 5)")
     parser.add_argument("--passes", type=int, default=2, help="passes over the sequence per process (default: 2)")
-    parser.add_argument("--accuracy", action="store_true", help="also measure the accuracy gate of int8/bf16 variants")
+    parser.add_argument("--accuracy", action="store_true",
+                        help="also measure the accuracy gate of the int8/bf16/fp16 and the CUDA variants")
     parser.add_argument("--accuracy-weights", type=Path, default=DEMO_WEIGHTS, help="weights for --accuracy")
     parser.add_argument("--synthetic", type=int, default=5, help="held-out synthetic sequences per seed (default 5)")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
@@ -478,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; {args.rounds} rounds in "
           f"{time.monotonic() - started:.0f} s")
     if args.accuracy:
-        reduced = [label for label in labels if parse_variant(label)[1] in ("int8", "bf16", "fp16")]
+        reduced = [label for label in labels if not is_reference(label)
+                   and (parse_variant(label)[1] in ("int8", "bf16", "fp16") or device_of(label) != "cpu")]
         text += "\n\n" + accuracy_table(reduced, args.accuracy_weights, args.sequence, args.synthetic, args.threads)
     print(text)
     if args.markdown is not None:
