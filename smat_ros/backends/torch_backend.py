@@ -6,7 +6,7 @@ Graph modes (``graph=``):
   inference with TorchScript (oneDNN convolutions with pre-packed weights and fused activations). Built in about a
   second at start-up.
 * ``eager`` (default on CUDA): the given model itself, moved to the device and precision, run as ordinary modules
-  (forward hooks and debuggers see every layer).
+  (forward hooks and debuggers see every layer); in fp16 the BatchNorm-folded copy (:func:`inference_model`).
 * ``compiled``: ``torch.compile`` (Inductor) of the folded copy; on CUDA in ``reduce-overhead`` mode (the step
   replayed as one CUDA graph). Opt-in: the first compilation takes minutes on a small CPU; Inductor's on-disk cache
   (``TORCHINDUCTOR_CACHE_DIR``) shortens later start-ups to seconds.
@@ -77,6 +77,17 @@ def freeze_tracking_branch(
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
 
 
+def inference_model(model: SMAT, graph: str, device: torch.device, dtype: torch.dtype) -> SMAT:
+    """The module that runs: in eager mode the given model itself (moved in place), else a BatchNorm-folded copy.
+
+    fp16 always runs the folded copy: trained SMAT BatchNorms carry running variances beyond float16's range
+    (up to 8.8e5 on the demo weights; float16 ends at 65504), so an fp16 BatchNorm would divide by infinity.
+    """
+    if graph == "eager" and dtype != torch.float16:
+        return model.eval().to(device=device, dtype=dtype)
+    return fold_batchnorm(model).to(device=device, dtype=dtype)
+
+
 class TorchBackend(Backend):
     """SMAT in PyTorch on one device and precision; ``model`` is the module that runs (in eager mode, the given one)."""
 
@@ -92,10 +103,7 @@ class TorchBackend(Backend):
         self.dtype = DTYPES[options.precision]
         if options.threads is not None:
             torch.set_num_threads(options.threads)  # process-wide in torch
-        if self.graph == "eager":
-            self.model = model.eval().to(device=device, dtype=self.dtype)
-        else:
-            self.model = fold_batchnorm(model).to(device=device, dtype=self.dtype)
+        self.model = inference_model(model, self.graph, device, self.dtype)
         config = model.config
         self._template = TemplateBranch(self.model)
         self._tracking = self._build_tracking(TrackingBranch(self.model), config.template_size, config.search_size)

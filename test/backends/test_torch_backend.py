@@ -1,17 +1,28 @@
 """The torch backend: BatchNorm folding, graph modes and precisions, parity with the reference outputs."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from smat_ros.backends import BackendError, BackendOptions, create_backend
-from smat_ros.backends.torch_backend import TorchBackend, check_device_precision, cpu_has_bf16, resolve_graph
+from smat_ros.backends.torch_backend import (
+    TorchBackend,
+    check_device_precision,
+    cpu_has_bf16,
+    inference_model,
+    resolve_graph,
+)
+from smat_ros.checkpoint import load_weights
 from smat_ros.model import SMAT
 from smat_ros.model.folding import count_batchnorms, count_parameters, fold_batchnorm
 
 CPU = torch.device("cpu")
 IO_TOLERANCE = 1e-4
+DEMO_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "smat_demo.safetensors"
+FP16_MAX = float(torch.finfo(torch.float16).max)
 
 
 def test_folding_removes_conv_batchnorms_and_keeps_outputs(fixture_model: SMAT, reference_io: dict) -> None:
@@ -87,3 +98,25 @@ def test_wrong_feature_type_is_rejected(fixture_model: SMAT, crops: tuple[np.nda
     backend = TorchBackend(fixture_model, CPU, BackendOptions(graph="eager"))
     with pytest.raises(BackendError, match="template features of type ndarray"):
         backend.track(np.zeros((1, 128, 4, 64), np.float32), crops[1])
+
+
+def test_fp16_runs_a_folded_copy_whose_numbers_fit_float16() -> None:
+    """The demo weights' BatchNorm variances overflow float16; the fp16 model folds them and tracks like fp32."""
+    demo = SMAT()
+    load_weights(demo, DEMO_WEIGHTS)
+    demo.eval()
+    assert max(float(buffer.max()) for name, buffer in demo.named_buffers() if name.endswith("running_var")) > FP16_MAX
+    half = inference_model(demo, "eager", CPU, torch.float16)
+    assert count_batchnorms(half) < count_batchnorms(demo)
+    assert all(torch.isfinite(tensor).all() for tensor in [*half.parameters(), *half.buffers()])
+    assert next(demo.parameters()).dtype == torch.float32  # the caller's model is left as it was
+    generator = torch.Generator().manual_seed(0)
+    template, search = torch.rand(1, 3, 128, 128, generator=generator), torch.rand(1, 3, 256, 256, generator=generator)
+    with torch.inference_mode():
+        expected, got = demo(template, search), half(template.half(), search.half())  # fp16 arithmetic on the CPU
+    for key in ("score_map", "size_map", "offset_map"):
+        assert torch.allclose(expected[key], got[key].float(), atol=1e-2), key
+
+
+def test_fp32_eager_runs_the_given_model(fixture_model: SMAT) -> None:
+    assert inference_model(fixture_model, "eager", CPU, torch.float32) is fixture_model
