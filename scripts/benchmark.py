@@ -43,8 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "test" / "fixtures"
 DEMO_WEIGHTS = REPO / "weights" / "smat_demo.safetensors"
 DEFAULT_VARIANTS = ("torch:fp32:eager", "torch:fp32:frozen", "auto:fp32", "onnxruntime:int8", "torch:bf16:frozen")
-CUDA_VARIANTS = ("torch:fp32:eager@cuda", "torch:fp16:eager@cuda", "onnxruntime:fp32:cuda@cuda",
-                 "onnxruntime:fp16:tensorrt@cuda")
+CUDA_VARIANTS = ("torch:fp32:eager@cuda", "torch:fp16:eager@cuda", "torch:fp32:compiled@cuda",
+                 "torch:fp16:compiled@cuda", "onnxruntime:fp32:cuda@cuda", "onnxruntime:fp16:tensorrt@cuda")
 BASELINE = "torch:fp32:eager"
 REFERENCE = "reference"
 
