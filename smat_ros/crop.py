@@ -138,3 +138,12 @@ def hann_window(size: int) -> torch.Tensor:
     n = torch.arange(1, size + 1, dtype=torch.float32)
     window = 0.5 * (1 - torch.cos((2 * math.pi / (size + 1)) * n))
     return window.reshape(1, 1, -1, 1) * window.reshape(1, 1, 1, -1)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes (0 for empty ones)."""
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0

@@ -5,8 +5,10 @@ Frames are HxWx3 uint8 **RGB** numpy arrays (the reference's channel order); box
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
+import statistics
 import sys
 import time
 import warnings
@@ -20,16 +22,18 @@ import torch
 from smat_ros.backends import Backend, BackendError, BackendOptions, create_backend
 from smat_ros.checkpoint import load_weights
 from smat_ros.config import ModelConfig, TrackerConfig, check_crop_sizes
-from smat_ros.crop import Box, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
+from smat_ros.crop import Box, box_iou, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
 from smat_ros.device import resolve_device
 from smat_ros.errors import NetworkOutputError, NotInitializedError
 from smat_ros.follow.appearance import AppearanceModel
 from smat_ros.follow.motion import ConstantVelocityFilter
-from smat_ros.follow.reacquire import PIXEL_MOTION, ReacquireConfig, ReacquisitionSearch, similar_size
+from smat_ros.follow.reacquire import PIXEL_MOTION, ReacquireConfig, ReacquisitionSearch, box_at, similar_size
 from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
 from smat_ros.model import SMAT, decode_boxes
 
 log = logging.getLogger(__name__)
+
+RECENT_SIZES = 15  # seen boxes whose median size is the target's size while LOST (a few drifting boxes do not count)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +51,9 @@ class TrackResult:
     seconds_since_seen: float = 0.0
     reason: str = ""
     searches: int = 0  # extra network runs spent on the re-acquisition search on this frame
+    detection: Box | None = None  # LOST: the normal window's box, at the candidate or where the target is expected
+    refused: str = ""  # LOST: why that box did not count towards re-acquisition (score, size, colour, verify)
+    proposal: Box | None = None  # LOST: a search tile's peak, proposed as the candidate for the next frames
 
     @property
     def visible(self) -> bool:
@@ -125,11 +132,13 @@ class Tracker:
         search = ReacquireConfig() if reacquire is True else reacquire or None
         self._search = ReacquisitionSearch(search, config.search_factor) if search else None
         self._seen_box: Box | None = None  # where the target was last seen (the probe while LOST)
+        self._sizes: collections.deque[tuple[float, float]] = collections.deque(maxlen=RECENT_SIZES)  # seen w, h
         self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
         self._candidate_far = False  # whether it was found by a tile (away from where the target was expected)
         self._motion = ConstantVelocityFilter(PIXEL_MOTION)  # centre of the seen boxes, pixels over stamps
         self._appearance = AppearanceModel()  # colours of the first box, a second opinion on candidates
         self._idle_reason = ""  # why a timed-out target was dropped
+        self._first_search: tuple[np.ndarray, float, Box] | None = None  # the first frame's search crop, for verify()
         self._frame_shape: tuple[int, ...] = ()  # of the last frame seen, to plan a search after a reconfigure
 
     @classmethod
@@ -191,12 +200,12 @@ class Tracker:
             self._search = ReacquisitionSearch(search, self.config.search_factor) if search else None
             if self._search and self._states.state == TrackState.LOST and self._seen_box and self._frame_shape:
                 self._box = self._seen_box
-                self._search.start(self._frame_shape, self._seen_box)
+                self._search.start(self._frame_shape, (0.0, 0.0, *self._usual_size()))
             self._candidate = None
 
     def reset(self) -> None:
         """Forget the target."""
-        self._template = None
+        self._template = self._first_search = None
         self._box = None
         self._seen_box = self._candidate = None
         self._idle_reason = ""
@@ -211,6 +220,8 @@ class Tracker:
         target = validate_box(box, frame.shape)
         crop, _ = sample_target(frame, target, self.config.template_factor, self.config.template_size)
         self._template = self.backend.template_features(crop)
+        search, resize_factor = sample_target(frame, target, self.config.search_factor, self.config.search_size)
+        self._first_search = (search, resize_factor, target)
         self._box = self._seen_box = target
         self._candidate = None
         self._idle_reason = ""
@@ -218,6 +229,8 @@ class Tracker:
         self._states.start(stamp_s)
         self._motion.reset()
         self._motion.update(target[0] + 0.5 * target[2], target[1] + 0.5 * target[3], stamp_s)
+        self._sizes.clear()
+        self._sizes.append((target[2], target[3]))
         if self._search is not None:
             self._appearance.start(frame, target)
 
@@ -229,9 +242,29 @@ class Tracker:
         """
         if self._template is None:
             raise NotInitializedError("locate() called before initialize(): set a target first")
+        crop, resize_factor = sample_target(frame, box, self.config.search_factor, self.config.search_size)
+        return self._peak(self._template, crop, resize_factor, box, window)
+
+    def verify(self, frame: np.ndarray, box: Sequence[float]) -> tuple[float, float]:
+        """The network run backwards: ``box`` on ``frame`` as the template, searched for around the first target box.
+
+        Returns the score at the peak and the IoU of the peak's box with the first box: the target itself peaks on
+        its first box, a stranger that merely scores well forwards seldom does. The tracker's state is not changed.
+        """
+        if self._first_search is None:
+            raise NotInitializedError("verify() called before initialize(): set a target first")
+        frame = validate_frame(frame)
+        target = validate_box(box, frame.shape)
+        crop, _ = sample_target(frame, target, self.config.template_factor, self.config.template_size)
+        search, resize_factor, first = self._first_search
+        peak, score = self._peak(self.backend.template_features(crop), search, resize_factor, first, True)
+        return score, box_iou(peak, first)
+
+    def _peak(self, template: object, crop: np.ndarray, resize_factor: float, box: Box,
+              window: bool) -> tuple[Box, float]:
+        """The network's best box on a search crop taken around ``box``, in frame pixels, and its score."""
         size = self.config.search_size
-        crop, resize_factor = sample_target(frame, box, self.config.search_factor, size)
-        maps = self.backend.track(self._template, crop)
+        maps = self.backend.track(template, crop)
         weighted = self.window * maps.score_map if window else maps.score_map
         boxes, _, index = decode_boxes(weighted, maps.size_map, maps.offset_map)
         box_in_crop = (boxes[0] * size / resize_factor).tolist()  # (cx, cy, w, h) in frame pixels
@@ -267,62 +300,100 @@ class Tracker:
         if update.event == TrackEvent.LOST and self._search is not None:
             self._box = self._seen_box
             self._candidate = None
-            self._search.start(frame.shape, cast(Box, self._seen_box))  # set with the first box
+            self._search.start(frame.shape, self._expected_box(frame, stamp_s))
         return self._result(score, update)
 
     def _track_lost(self, frame: np.ndarray, stamp_s: float) -> TrackResult:
-        """One LOST frame: the normal window at the candidate (or last seen box), then a budget of search tiles."""
+        """One LOST frame: the normal window at the candidate (or where the target is expected), then search tiles.
+
+        A detection in the normal window counts towards re-acquisition when it passes the score, size and colour
+        tests and the network run backwards finds the first box from it (:meth:`verify`). Otherwise the search tiles
+        of this frame's budget (less one when :meth:`verify` ran) may *propose* a candidate: the best tile peak that
+        is not low, of a similar size and colour. A proposal's tile score does not count: the normal window centred
+        on it must confirm it on the next frames, at the scores a tracking step gives.
+        """
         assert self._search is not None and self._seen_box is not None
+        config = self._search.config
         expected = self._expected_box(frame, stamp_s)
+        confirming = self._candidate is not None
         predicted, score = self.locate(frame, self._candidate or expected)
-        found: tuple[Box, float] | None = None
-        if self._acceptable(frame, self._clip(predicted, frame), score, self._candidate is None):
-            found = (self._clip(predicted, frame), score)
-        new_candidate = self._candidate is None or found is None
-        if new_candidate:
-            self._candidate_far = False
-        runs = 0
-        if found is None:
-            for tile in self._search.next_tiles(frame.shape, expected):
+        box = self._clip(predicted, frame)
+        runs, counted = 0, None
+        refused = self._refusal(frame, box, self._states.accepts(score, not confirming))
+        if not refused and config.verify_iou > 0:
+            runs += 1
+            refused = "" if self._verified(frame, box) else "verify"
+        if refused:
+            self._candidate, self._candidate_far = None, False
+        else:
+            counted, self._candidate = score, box
+        proposal: tuple[Box, float] | None = None
+        if counted is None:
+            for tile in self._search.next_tiles(frame.shape, expected, config.budget - runs):
                 tile_box, tile_score = self.locate(frame, tile, window=False)
                 runs += 1
                 tile_box = self._clip(tile_box, frame)
-                if (found is None or tile_score > found[1]) and self._acceptable(frame, tile_box, tile_score, True):
-                    found = (tile_box, tile_score)
-                    self._candidate_far = True
-        extra = self._search.config.far_extra_frames if self._candidate_far else 0
-        update = self._states.update(found[1] if found else None, stamp_s, new_candidate, extra)
-        if update.event == TrackEvent.REACQUIRED and found is not None:
-            self._box = found[0]
+                if ((proposal is None or tile_score > proposal[1])
+                        and not self._refusal(frame, tile_box, self._proposes(tile_score))):
+                    proposal = (tile_box, tile_score)
+        extra = config.far_extra_frames if self._candidate_far else 0
+        update = self._states.update(counted, stamp_s, not confirming, extra)
+        if update.event == TrackEvent.REACQUIRED:
+            self._box = box
             self._motion.reset()
-            self._see(frame, found[0], stamp_s)
-            self._candidate = None
-        else:
-            self._candidate = found[0] if found else None
-        return self._result(found[1] if found else score, update, runs)
+            self._see(frame, box, stamp_s)
+            self._candidate, self._candidate_far = None, False
+        elif proposal is not None:
+            self._candidate, self._candidate_far = proposal[0], True
+        result = self._result(score if proposal is None else proposal[1], update, runs)
+        return dataclasses.replace(result, detection=box, refused=refused,
+                                   proposal=proposal[0] if proposal else None)
 
     def _see(self, frame: np.ndarray, box: Box, stamp_s: float) -> None:
         """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s``."""
         self._seen_box = box
+        self._sizes.append((box[2], box[3]))
         self._motion.update(box[0] + 0.5 * box[2], box[1] + 0.5 * box[3], stamp_s)
         if self._search is not None:
             self._appearance.observe(frame, box)
 
     def _expected_box(self, frame: np.ndarray, stamp_s: float) -> Box:
-        """The last seen box moved to where its velocity takes it by ``stamp_s`` (capped), clipped to the frame."""
+        """A box of the target's usual size where its velocity takes it by ``stamp_s`` (capped), inside the frame."""
         assert self._search is not None and self._seen_box is not None
-        x, y, w, h = self._seen_box
         horizon = min(stamp_s, self._motion.stamp_s + self._search.config.max_prediction_s)
-        cx, cy = self._motion.predict(horizon)
-        return self._clip((cx - 0.5 * w, cy - 0.5 * h, w, h), frame)
+        return box_at(self._motion.predict(horizon), self._usual_size(), frame.shape)
 
-    def _acceptable(self, frame: np.ndarray, box: Box, score: float, new_candidate: bool) -> bool:
-        """Whether a LOST-time detection starts or continues a re-acquisition candidate (score, size, colours)."""
-        assert self._search is not None and self._seen_box is not None
+    def _usual_size(self) -> tuple[float, float]:
+        """The median width and height of the recent boxes where the target was seen."""
+        return statistics.median(w for w, _ in self._sizes), statistics.median(h for _, h in self._sizes)
+
+    def _refusal(self, frame: np.ndarray, box: Box, score_ok: bool) -> str:
+        """Why a LOST-time detection is not the target ("score", "size", "colour"; "" when it may be)."""
+        assert self._search is not None
         config = self._search.config
-        return (similar_size(box, self._seen_box, config.max_size_change)
-                and self._states.accepts(score, new_candidate)
-                and self._appearance.accepts(frame, box, config.appearance_ratio))
+        if not score_ok:
+            return "score"
+        if not similar_size(box, (0.0, 0.0, *self._usual_size()), config.max_size_change):
+            return "size"
+        if not self._appearance.accepts(frame, box, config.appearance_ratio):
+            return "colour"
+        return ""
+
+    def _proposes(self, score: float) -> bool:
+        """Whether a search tile's peak score is high enough to propose a candidate for the normal window to check."""
+        assert self._search is not None
+        reference = self._states.reference_score
+        return score >= (self._search.config.proposal_ratio * reference if reference is not None
+                         else self._states.lost_threshold())
+
+    def _verified(self, frame: np.ndarray, box: Box) -> bool:
+        """Whether the network run backwards from ``box`` finds the first box well enough (see :meth:`verify`)."""
+        assert self._search is not None
+        config = self._search.config
+        score, overlap = self.verify(frame, box)
+        reference = self._states.reference_score
+        threshold = config.verify_ratio * reference if reference is not None else self._states.lost_threshold()
+        return overlap >= config.verify_iou and score >= threshold
 
     def _clip(self, box: Box, frame: np.ndarray) -> Box:
         """``box`` clipped to the frame with the configured margin."""

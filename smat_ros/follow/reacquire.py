@@ -1,11 +1,20 @@
 """Re-acquisition search while a target is LOST: tiles over the whole image at the target's last and nearby scales.
 
 The search plan is pure geometry: square search crops (side = sqrt(w*h) * search_factor, as the tracker's own
-window) centred on a grid around the last place the target was seen, nearest rings first, at the last scale and
-then at the neighbouring scales. The search centre is where the target is expected now: its last box moved at its
-last velocity (for at most ``max_prediction_s``), so that a walker hidden for a while is looked for ahead of where
-it disappeared. The tracker runs the network on a few tiles per frame (``budget``) with the
-cached template, after the normal window, so that a frame costs at most ``1 + budget`` network runs.
+window) centred on a grid around the place the target is expected, nearest rings first, at its usual scale (the
+median size of its recent boxes) and then at the neighbouring scales. The search centre is where the target is
+expected now: its last box moved at its last velocity (for at most ``max_prediction_s``, and kept inside the frame),
+so that a walker hidden for a while is looked for ahead of where it disappeared.
+
+Each LOST frame the tracker runs the normal window at the current candidate (or where the target is expected) and
+then ``budget`` tiles, so that a frame costs at most ``1 + budget`` network runs:
+
+- a tile's peak only *proposes* a candidate (score >= ``proposal_ratio`` x the track's recent median, similar size
+  and colours); the normal window centred on it checks it on the next frames, at the scores a tracking step gives;
+- a normal-window detection counts towards re-acquisition when it passes the state machine's score tests, the size
+  and colour tests, and the network run backwards (``Tracker.verify``: the candidate as the template, searched for
+  on the first frame) finds the first box with IoU >= ``verify_iou`` and a score >= ``verify_ratio`` x the recent
+  median. That check costs one network run, taken from the frame's tile budget.
 """
 from __future__ import annotations
 
@@ -32,6 +41,9 @@ class ReacquireConfig:
     max_prediction_s: float = 2.0  # the search centre follows the target's last velocity for at most this long
     far_extra_frames: int = 1  # a candidate found by a tile (away from where the target is expected) holds longer
     appearance_ratio: float = 0.85  # a candidate's colours must be this similar to the target's, relative (0: off)
+    proposal_ratio: float = 0.7  # a tile's peak proposes a candidate at this times the recent median score
+    verify_iou: float = 0.5  # run backwards from a candidate, the network must find the first box this well (0: off)
+    verify_ratio: float = 0.7  # ... with a score of at least this times the track's recent median score
 
     def __post_init__(self) -> None:
         """Reject values that would make the search empty or endless."""
@@ -45,6 +57,9 @@ class ReacquireConfig:
         if not 0.0 <= self.appearance_ratio <= 1.0:
             raise ConfigError(f"ReacquireConfig.appearance_ratio must be in [0, 1] (0 = off), "
                               f"got {self.appearance_ratio}")
+        for name in ("proposal_ratio", "verify_iou", "verify_ratio"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"ReacquireConfig.{name} must be in [0, 1], got {getattr(self, name)}")
         if self.far_extra_frames < 0:
             raise ConfigError(f"ReacquireConfig.far_extra_frames must be >= 0, got {self.far_extra_frames}")
         if self.max_prediction_s < 0:
@@ -95,6 +110,13 @@ def crop_overlaps(box: Box, frame_shape: Sequence[int], search_factor: float, ti
     return -half < cx < frame_shape[1] + half and -half < cy < frame_shape[0] + half
 
 
+def box_at(centre: tuple[float, float], size: tuple[float, float], frame_shape: Sequence[int]) -> Box:
+    """A box of ``size`` (w, h) centred on ``centre``, moved inside the frame (a prediction off it keeps its size)."""
+    cx = min(max(centre[0], 0.0), frame_shape[1] - 1.0)
+    cy = min(max(centre[1], 0.0), frame_shape[0] - 1.0)
+    return (cx - 0.5 * size[0], cy - 0.5 * size[1], size[0], size[1])
+
+
 def similar_size(box: Box, reference: Box, max_change: float) -> bool:
     """Whether ``box``'s width and height are each within a factor ``max_change`` of ``reference``'s."""
     return all(1.0 / max_change <= a / b <= max_change for a, b in ((box[2], reference[2]), (box[3], reference[3])))
@@ -120,11 +142,11 @@ class ReacquisitionSearch:
         """Tiles in one pass of the plan (rings near the centre are visited more than once)."""
         return len(self._order)
 
-    def next_tiles(self, frame_shape: Sequence[int], centre_box: Box) -> list[Box]:
-        """The next ``budget`` tiles of the plan around ``centre_box`` that see the frame (cycling at the end)."""
+    def next_tiles(self, frame_shape: Sequence[int], centre_box: Box, count: int) -> list[Box]:
+        """The next ``count`` tiles of the plan around ``centre_box`` that see the frame (cycling at the end)."""
         chosen: list[Box] = []
         for _ in range(len(self._order)):
-            if len(chosen) >= self.config.budget:
+            if len(chosen) >= count:
                 break
             scale, i, j = self._order[self._next]
             self._next = (self._next + 1) % len(self._order)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from smat_ros.crop import Box
+from smat_ros.crop import Box, box_iou
 from smat_ros.follow.states import TrackState
 
 WRONG_IOU = 0.3  # a TRACKING box overlapping the truth less than this is on something else
@@ -62,40 +62,37 @@ def black_out(name: str, frames: Sequence[np.ndarray], truth: Sequence[Box], sta
     return Scenario(name, out, list(truth), start + count, range(start, start + count))
 
 
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes (0 for empty ones)."""
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
 @dataclasses.dataclass(frozen=True)
 class Recovery:
     """How a track came back after a scenario's event."""
 
     frames_to_reacquire: int | None  # frames from the event to the first TRACKING box with IoU >= 0.5 (None: never)
-    wrong_frames: int  # after the track was LOST: TRACKING frames off the target (IoU < WRONG_IOU or hidden)
-    stale_frames: int  # before it was LOST: TRACKING frames off the target (the lost_after_frames delay)
+    wrong_frames: int  # TRACKING frames after a re-acquisition onto something else (IoU < WRONG_IOU, or hidden)
+    stale_frames: int  # other TRACKING frames off the target: the network drifted and the loss was not yet seen
     lost_frames: int  # frames reported LOST
 
 
 def score_recovery(states: Sequence[TrackState], boxes: Sequence[Box], truth: Sequence[Box], event_frame: int,
                    hidden: range = range(0)) -> Recovery:
-    """Measure a track (per-frame states and boxes, frame 0 = initialization) against the true boxes."""
+    """Measure a track (per-frame states and boxes, frame 0 = initialization) against the true boxes.
+
+    A re-acquisition (LOST, then TRACKING) whose first box is off the target starts a *wrong* stretch, which lasts
+    until the next LOST: a follow-me robot would chase someone else all that time. Off-target TRACKING frames outside
+    such stretches are the network's own drift (also without re-acquisition) until the state machine sees the loss.
+    """
     back = None
     wrong = stale = 0
-    was_lost = False
+    snapped = False
     for i, (state, box, true) in enumerate(zip(states, boxes, truth, strict=True)):
-        was_lost = was_lost or state == TrackState.LOST
+        off = i in hidden or box_iou(box, true) < WRONG_IOU
+        if state == TrackState.TRACKING and i > 0 and states[i - 1] == TrackState.LOST:
+            snapped = off
         if i == 0 or state != TrackState.TRACKING:
+            snapped = snapped and state == TrackState.TRACKING
             continue
-        overlap = iou(box, true)
-        if i in hidden or overlap < WRONG_IOU:
-            wrong += int(was_lost)
-            stale += int(not was_lost)
-        if back is None and i >= event_frame and overlap >= BACK_IOU:
+        wrong += int(snapped)
+        stale += int(off and not snapped)
+        if back is None and i >= event_frame and not off and box_iou(box, true) >= BACK_IOU:
             back = i - event_frame
     lost = sum(1 for s in states if s == TrackState.LOST)
     return Recovery(back, wrong, stale, lost)

@@ -8,15 +8,17 @@ import numpy as np
 import pytest
 
 from smat_ros.config import ConfigError
+from smat_ros.crop import box_iou as iou
 from smat_ros.follow.reacquire import (
     ReacquireConfig,
     ReacquisitionSearch,
+    box_at,
     crop_overlaps,
     similar_size,
     tile_box,
     tile_offsets,
 )
-from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, iou, score_recovery
+from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery
 from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.tracker import Tracker
 from smat_ros.video import list_images, read_image
@@ -53,7 +55,7 @@ def test_next_tiles_respects_the_budget_and_skips_tiles_off_the_frame() -> None:
     search.start(SHAPE, BOX)
     seen = []
     for _ in range(search.tile_count):
-        tiles = search.next_tiles(SHAPE, BOX)
+        tiles = search.next_tiles(SHAPE, BOX, 3)
         assert len(tiles) == 3
         assert all(crop_overlaps(t, SHAPE, 4.0, 0.75) for t in tiles)
         seen.extend(tiles)
@@ -66,8 +68,31 @@ def test_size_check() -> None:
     assert not similar_size((0, 0, 40, 50), BOX, 1.5)
 
 
+def test_expected_box_off_the_frame_keeps_its_size() -> None:
+    assert box_at((-500.0, 1000.0), (40.0, 90.0), SHAPE) == (-20.0, 575.0 - 45.0, 40.0, 90.0)
+    assert box_at((100.0, 200.0), (40.0, 90.0), SHAPE) == (80.0, 155.0, 40.0, 90.0)
+
+
+def test_scoring_tells_a_wrong_reacquisition_from_drift() -> None:
+    T, L = TrackState.TRACKING, TrackState.LOST
+    truth = [(100.0, 100.0, 40.0, 90.0)] * 8
+    away = (400.0, 100.0, 40.0, 90.0)
+    # drift for two frames, LOST, re-acquired onto someone else for two frames, LOST again, back on the target
+    states = [T, T, T, L, T, T, L, T]
+    boxes = [truth[0], away, away, away, away, away, away, truth[0]]
+    recovery = score_recovery(states, boxes, truth, event_frame=1)
+    assert (recovery.wrong_frames, recovery.stale_frames, recovery.lost_frames) == (2, 2, 2)
+    assert recovery.frames_to_reacquire == 6
+    # back on the target first: later drift is not a wrong re-acquisition
+    states = [T, L, T, T, T]
+    boxes = [truth[0], truth[0], truth[0], away, away]
+    recovery = score_recovery(states, boxes, truth[:5], event_frame=1)
+    assert (recovery.wrong_frames, recovery.stale_frames, recovery.frames_to_reacquire) == (0, 2, 1)
+
+
 def test_invalid_reacquire_config() -> None:
-    for changes in ({"budget": -1}, {"scales": ()}, {"tile_step": 0.0}, {"max_size_change": 0.5}):
+    for changes in ({"budget": -1}, {"scales": ()}, {"tile_step": 0.0}, {"max_size_change": 0.5},
+                    {"verify_iou": 1.5}, {"verify_ratio": -0.1}, {"proposal_ratio": 2.0}):
         with pytest.raises(ConfigError):
             ReacquireConfig(**changes)
 
@@ -91,6 +116,24 @@ def run(scenario: Scenario, reacquire: bool) -> tuple[list, list, list]:
             [r.event for r in results])
 
 
+def test_the_network_run_backwards_verifies_the_person_not_the_background(vtest) -> None:
+    frames, truth = vtest
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu")
+    tracker.initialize(frames[0], truth[0], stamp=0.0)
+    config = ReacquireConfig()
+    threshold = config.verify_ratio * 0.56  # the person's median score on these frames
+    for index in (5, 10, 20, 30):
+        score, overlap = tracker.verify(frames[index], truth[index])
+        assert overlap >= config.verify_iou and score >= threshold
+    passed = 0
+    for index in (5, 10, 20, 30):
+        x, y, w, h = truth[index]
+        for dx, dy in ((-150, 0), (0, 150), (-300, -100), (100, 100), (-250, 0)):
+            score, overlap = tracker.verify(frames[index], (x + dx, y + dy, w, h))
+            passed += overlap >= config.verify_iou and score >= threshold
+    assert passed <= 2  # of 20 boxes of background and other people
+
+
 def test_back_on_the_person_after_a_camera_jerk(vtest) -> None:
     frames, truth = vtest
     scenario = camera_jerk("jerk", frames, truth, 10, -230, 0)
@@ -103,6 +146,15 @@ def test_back_on_the_person_after_a_camera_jerk(vtest) -> None:
     # without the search the box stays where the person was
     states_off, boxes_off, _ = run(scenario, reacquire=False)
     assert max(iou(b, t) for b, t in zip(boxes_off[12:], scenario.truth[12:], strict=True)) < 0.1
+
+
+def test_back_on_the_person_after_an_upward_camera_jerk(vtest) -> None:
+    frames, truth = vtest
+    scenario = camera_jerk("jerk up", frames, truth, 12, 0, -200)
+    states, boxes, events = run(scenario, reacquire=True)
+    recovery = score_recovery(states, boxes, scenario.truth, scenario.event_frame)
+    assert recovery.frames_to_reacquire is not None and recovery.frames_to_reacquire <= 15
+    assert recovery.wrong_frames == 0 and recovery.stale_frames <= 3  # LOST after lost_after_frames low frames
 
 
 def test_a_black_out_is_reported_lost_with_the_last_box_seen(vtest) -> None:
