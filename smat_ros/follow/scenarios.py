@@ -7,7 +7,7 @@ carry the boxes the target has on the changed frames, so that a track can be sco
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ class Scenario:
     frames: list[np.ndarray]
     truth: list[Box]
     event_frame: int  # the jerk's frame, or the first frame after a black-out
-    hidden: range = range(0)  # frames where the target cannot be seen
+    hidden: Collection[int] = frozenset()  # frames where the target cannot be seen
 
 
 def shift_frame(frame: np.ndarray, dx: int, dy: int) -> np.ndarray:
@@ -73,7 +73,7 @@ class Recovery:
 
 
 def score_recovery(states: Sequence[TrackState], boxes: Sequence[Box], truth: Sequence[Box], event_frame: int,
-                   hidden: range = range(0)) -> Recovery:
+                   hidden: Collection[int] = frozenset()) -> Recovery:
     """Measure a track (per-frame states and boxes, frame 0 = initialization) against the true boxes.
 
     A re-acquisition (LOST, then TRACKING) whose first box is off the target starts a *wrong* stretch, which lasts

@@ -80,6 +80,22 @@ class NodeParameters:
     reacquire_budget: int = _param(
         REACQUIRE.budget, "extra network runs per LOST frame for the search (1: a LOST frame costs about two steps)",
         dynamic=True, low=0, high=64)
+    proposal_ratio: float = _param(
+        REACQUIRE.proposal_ratio, "a search tile's peak proposes a candidate when it scores at least this times the "
+        "track's recent median score (the normal window then checks it)", dynamic=True, low=0.0, high=1.0)
+    verify_iou: float = _param(
+        REACQUIRE.verify_iou, "a candidate counts only when the network run backwards from it (candidate as the "
+        "template, searched for on the first frame) finds the first box with at least this IoU (0: check off)",
+        dynamic=True, low=0.0, high=1.0)
+    verify_ratio: float = _param(
+        REACQUIRE.verify_ratio, "... and scores at least this times the track's recent median score there",
+        dynamic=True, low=0.0, high=1.0)
+    appearance_ratio: float = _param(
+        REACQUIRE.appearance_ratio, "a candidate's colours (HSV histograms) must be at least this similar to the "
+        "first box's, relative to the target's own recent boxes (0: check off)", dynamic=True, low=0.0, high=1.0)
+    far_extra_frames: int = _param(
+        REACQUIRE.far_extra_frames, "extra frames a candidate proposed by a search tile (away from where the target "
+        "is expected) must hold before LOST -> TRACKING", dynamic=True, low=0, high=100)
     status_rate_hz: float = _param(
         2.0, "~/status heartbeat rate while no frame is processed, with seconds_since_image (0: off)", dynamic=True,
         low=0.0, high=100.0)
@@ -161,7 +177,11 @@ def follow_configs(params: NodeParameters) -> tuple[StateConfig, ReacquireConfig
         lost_after_frames=params.lost_after_frames, found_score_threshold=params.found_score_threshold,
         found_score_ratio=params.found_score_ratio, found_after_frames=params.found_after_frames,
         target_timeout_s=params.target_timeout_s)
-    reacquire = dataclasses.replace(REACQUIRE, budget=params.reacquire_budget) if params.reacquire else False
+    search = ReacquireConfig(
+        budget=params.reacquire_budget, proposal_ratio=params.proposal_ratio, verify_iou=params.verify_iou,
+        verify_ratio=params.verify_ratio, appearance_ratio=params.appearance_ratio,
+        far_extra_frames=params.far_extra_frames)
+    reacquire = search if params.reacquire else False
     return states, reacquire
 
 
@@ -170,7 +190,7 @@ def check_together(params: NodeParameters) -> str | None:
     try:
         follow_configs(params)
     except ConfigError as exc:
-        return str(exc).replace("StateConfig.", "parameter ")
+        return str(exc).replace("StateConfig.", "parameter ").replace("ReacquireConfig.", "parameter ")
     return None
 
 

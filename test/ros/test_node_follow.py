@@ -127,6 +127,28 @@ def test_events_in_order_for_a_scripted_loss_recovery_timeout_and_clear(node, ro
                            TrackStatus.EVENT_CLEARED]
 
 
+def test_reacquisition_checks_change_at_run_time(node, ros, frames):
+    """A backward check nothing can pass keeps the target LOST after a black-out; the default brings it back."""
+    _, driver = node
+    black = np.zeros_like(frames[0])
+    for name, value in (("verify_iou", 1.5), ("appearance_ratio", -0.1), ("far_extra_frames", -1),
+                        ("proposal_ratio", 2.0)):
+        assert not driver.set_parameter(name, value).successful, name  # out of range
+    driver.step(frames[0], ros.stamp_of(0))
+    assert driver.set_target(ros.stamp_of(0), ros.init_box).success
+    for name, value in (("verify_iou", 1.0), ("verify_ratio", 1.0), ("appearance_ratio", 0.5),
+                        ("far_extra_frames", 2), ("proposal_ratio", 0.6)):
+        result = driver.set_parameter(name, value)
+        assert result.successful, (name, result.reason)
+    script = [frames[i] for i in range(1, 5)] + [black] * 5 + [frames[i] for i in range(10, 18)]
+    states = [step(driver, frame, ros.stamp_of(i))[1].state for i, frame in enumerate(script, 1)]
+    assert states[-8:] == [TrackStatus.LOST] * 8  # he is back in view, but no candidate passes verify_iou 1.0
+    assert driver.set_parameter("verify_iou", 0.5).successful and driver.set_parameter("verify_ratio", 0.7).successful
+    assert driver.set_parameter("far_extra_frames", 1).successful
+    states = [step(driver, frames[i], ros.stamp_of(i))[1].state for i in range(18, 33)]
+    assert TrackStatus.TRACKING in states
+
+
 def test_heartbeat_without_images_and_its_rate_at_run_time(node, ros, frames):
     _, driver = node
 
