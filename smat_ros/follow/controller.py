@@ -29,16 +29,10 @@ import enum
 import math
 
 from smat_ros.errors import ConfigError
+from smat_ros.follow.states import TrackState
+from smat_ros.follow.target import TargetView
 
 MAX_STEP_S = 0.25  # longest time step the acceleration limits grant to one command
-
-
-class TrackState(enum.IntEnum):
-    """The tracker's states (the values of smat_ros/TrackStatus IDLE, TRACKING, LOST)."""
-
-    IDLE = 0
-    TRACKING = 1
-    LOST = 2
 
 
 class Mode(str, enum.Enum):
@@ -94,21 +88,11 @@ class ControllerConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class TargetObservation:
-    """What the controller reads from one FollowTarget message (same names and units)."""
+class TargetObservation(TargetView):
+    """What the controller reads from one FollowTarget message (same names and units): the view plus the message's
+    age and the centre predicted to its publish time."""
 
-    stamp_s: float
-    state: TrackState
-    seconds_since_seen: float = 0.0
-    center_x_norm: float = 0.0
-    center_y_norm: float = 0.0
-    width_norm: float = 0.0
-    height_norm: float = 0.0
-    has_bearing: bool = False
-    azimuth: float = 0.0
-    elevation: float = 0.0
-    angular_width: float = 0.0
-    angular_height: float = 0.0
+    _: dataclasses.KW_ONLY
     age_s: float = 0.0
     predicted_center_x_norm: float | None = None  # None: no prediction available
     predicted_center_y_norm: float | None = None

@@ -17,16 +17,19 @@ from smat_ros.follow.states import TrackEvent, TrackState
 
 
 @dataclasses.dataclass(frozen=True)
-class TargetEstimate:
-    """The target on one frame, in the units of FollowTarget (normalized image units, radians, seconds)."""
+class TargetView:
+    """Where the target is on one frame, as FollowTarget carries it (normalized image units, radians, seconds).
+
+    The fields both ends of a FollowTarget share: :class:`TargetEstimate` (what the tracker side writes, with the
+    score, image size, ray and velocity) and :class:`~smat_ros.follow.controller.TargetObservation` (what a
+    controller reads, with the message's age and predicted centre) extend it, each with what only its side has.
+    Every field but the stamp and the state is keyword-only.
+    """
 
     stamp_s: float
     state: TrackState
-    score: float = 0.0
-    visible: bool = False
+    _: dataclasses.KW_ONLY
     seconds_since_seen: float = 0.0
-    image_width: int = 0
-    image_height: int = 0
     center_x_norm: float = 0.0
     center_y_norm: float = 0.0
     width_norm: float = 0.0
@@ -36,6 +39,17 @@ class TargetEstimate:
     elevation: float = 0.0
     angular_width: float = 0.0
     angular_height: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetEstimate(TargetView):
+    """The target on one frame as the tracker side knows it: the view plus score, image size, ray and velocity."""
+
+    _: dataclasses.KW_ONLY
+    score: float = 0.0
+    visible: bool = False
+    image_width: int = 0
+    image_height: int = 0
     ray: tuple[float, float, float] | None = None
     velocity_x_norm: float = 0.0
     velocity_y_norm: float = 0.0
@@ -72,7 +86,7 @@ class TargetEstimator:
             return self.idle(stamp_s)
         if state != TrackState.TRACKING:
             if self._last is None:
-                return TargetEstimate(stamp_s, state, score, seconds_since_seen=seconds_since_seen)
+                return TargetEstimate(stamp_s, state, score=score, seconds_since_seen=seconds_since_seen)
             return dataclasses.replace(self._last, stamp_s=stamp_s, state=state, score=score, visible=False,
                                        seconds_since_seen=seconds_since_seen)
         if event in (TrackEvent.STARTED, TrackEvent.REACQUIRED):
@@ -82,8 +96,8 @@ class TargetEstimator:
         vx, vy = self._motion.velocity
         bearing = box_bearing(camera, box) if camera is not None else None
         self._last = TargetEstimate(
-            stamp_s, state, score, True, 0.0, width, height, cx, cy, w, h,
-            has_bearing=bearing is not None,
+            stamp_s, state, score=score, visible=True, image_width=width, image_height=height,
+            center_x_norm=cx, center_y_norm=cy, width_norm=w, height_norm=h, has_bearing=bearing is not None,
             azimuth=bearing.azimuth if bearing else 0.0, elevation=bearing.elevation if bearing else 0.0,
             angular_width=bearing.angular_width if bearing else 0.0,
             angular_height=bearing.angular_height if bearing else 0.0,
