@@ -23,15 +23,16 @@ import rclpy
 from geometry_msgs.msg import Twist, TwistStamped
 from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor, SetParametersResult
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
 
-from smat_ros.errors import InputError, StartupError
-from smat_ros.follow.controller import Command, ControllerConfig, FollowController, Mode, TargetObservation, TrackState
+from smat_ros.errors import ConfigError, InputError, StartupError
+from smat_ros.follow.controller import Command, ControllerConfig, FollowController, Mode, TargetObservation
+from smat_ros.follow.states import TrackState
 from smat_ros.msg import FollowTarget
+from smat_ros.ros.signals import run_node
 
 DESCRIPTIONS = {
     "yaw_gain": "yaw rate per radian of target azimuth (rad/s per rad), with camera info",
@@ -58,6 +59,9 @@ DESCRIPTIONS = {
 }
 RATE_DESCRIPTION = "rate of the timer that stops the robot on stale input (Hz)"
 DEFAULTS = ControllerConfig()
+# the FollowTarget numbers a TargetObservation holds under the same names (the stamp and the state are converted)
+OBSERVED_NUMBERS = tuple(field.name for field in dataclasses.fields(TargetObservation)
+                         if field.name not in ("stamp_s", "state", "has_bearing"))
 LOG_THROTTLE_S = 5.0
 
 
@@ -70,13 +74,9 @@ def _descriptor(name: str, description: str, read_only: bool, high: float = 1000
 
 
 def observation_from(msg: FollowTarget) -> TargetObservation:
-    """The controller's view of a FollowTarget; ValueError for non-finite numbers or an unknown state."""
-    values = dict(
-        seconds_since_seen=msg.seconds_since_seen, center_x_norm=msg.center_x_norm,
-        center_y_norm=msg.center_y_norm, width_norm=msg.width_norm, height_norm=msg.height_norm,
-        azimuth=msg.azimuth, elevation=msg.elevation, angular_width=msg.angular_width,
-        angular_height=msg.angular_height, age_s=msg.age_s, predicted_center_x_norm=msg.predicted_center_x_norm,
-        predicted_center_y_norm=msg.predicted_center_y_norm)
+    """The controller's view of a FollowTarget (its fields of the same names); InputError for non-finite numbers
+    or an unknown state."""
+    values = {name: getattr(msg, name) for name in OBSERVED_NUMBERS}
     bad = sorted(name for name, value in values.items() if not math.isfinite(value))
     if bad:
         raise InputError(f"FollowTarget has non-finite {', '.join(bad)}")
@@ -106,7 +106,7 @@ class FollowControllerNode(Node):
                       for name in DESCRIPTIONS}
             rate_hz = self.declare_parameter("rate_hz", 20.0, _descriptor("rate_hz", RATE_DESCRIPTION, True)).value
             config = ControllerConfig(**values)
-        except (ParameterException, ValueError, TypeError) as exc:
+        except (ParameterException, ConfigError) as exc:
             raise StartupError(f"bad parameter: {exc}") from None
         if rate_hz <= 0:
             raise StartupError(f"parameter 'rate_hz' must be > 0, got {rate_hz}")
@@ -130,7 +130,7 @@ class FollowControllerNode(Node):
         """Answer a FollowTarget with a command (a stop for an invalid message, counted and logged)."""
         try:
             observation = observation_from(msg)
-        except ValueError as exc:
+        except InputError as exc:
             self.rejected += 1
             self.get_logger().warning(f"rejected FollowTarget #{self.rejected}: {exc}; stopping",
                                       throttle_duration_sec=LOG_THROTTLE_S)
@@ -160,7 +160,7 @@ class FollowControllerNode(Node):
         changes = {param.name: param.value for param in params if param.name in DESCRIPTIONS}
         try:
             config = dataclasses.replace(self.controller.config, **changes)
-        except (ValueError, TypeError) as exc:
+        except ConfigError as exc:
             self.get_logger().warning(f"rejected parameter change: {exc}")
             return SetParametersResult(successful=False, reason=str(exc))
         self.controller.config = config
@@ -169,21 +169,7 @@ class FollowControllerNode(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Run the follow_controller node until shutdown; 1 when it cannot start."""
-    rclpy.init(args=args)
-    try:
-        node = FollowControllerNode()
-    except StartupError as exc:
-        rclpy.logging.get_logger("follow_controller").fatal(str(exc))
-        rclpy.try_shutdown()
-        return 1
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node("follow_controller", FollowControllerNode, rclpy.spin, args)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ raise nothing: an asynchronous KeyboardInterrupt can land inside a callback or b
 handler once did not stop within 30 s in test_node_shutdown.py).
 :func:`exit_process` then ends the process without the interpreter's finalization: with torch and onnxruntime
 loaded it took 1-3 s on a busy 2-core machine (measured: node released in 7 ms, process gone 2.9 s after SIGINT).
+:func:`run_node` is the ``main`` of the helper nodes (sim_camera, video_source, follow_controller), which keep
+rclpy's own signal handling (a KeyboardInterrupt or an external shutdown ends their work), and
+:func:`spin_until` is how their work waits for their subscriptions without missing such a shutdown.
 """
 from __future__ import annotations
 
@@ -22,13 +25,21 @@ import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from types import FrameType
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
+import rclpy
 from rclpy.context import Context
 from rclpy.executors import Executor, ExternalShutdownException
+from rclpy.node import Node
+
+from smat_ros.errors import StartupError
 
 POLL_S = 0.25
+
+N = TypeVar("N", bound=Node)
 
 
 _STOP = threading.Event()  # set by SIGINT/SIGTERM (signal dispositions are per process)
@@ -66,3 +77,41 @@ def exit_process(code: int) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def spin_until(node: Node, done: Callable[[], bool], timeout_s: float, step_s: float) -> bool:
+    """Spin ``node`` in steps of at most ``step_s`` until ``done()`` or ``timeout_s``; whether it was done
+    (ExternalShutdownException once the context was shut down, e.g. by SIGINT, during the wait)."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            rclpy.spin_once(node, timeout_sec=min(remaining, step_s))
+        except Exception:  # rclpy raises RCLError when the context was shut down during the wait
+            if rclpy.ok(context=node.context):
+                raise
+            raise ExternalShutdownException() from None
+    return True
+
+
+def run_node(name: str, create: Callable[[], N], work: Callable[[N], object], args: list[str] | None = None) -> int:
+    """``rclpy.init``, then ``work(create())`` until it returns or Ctrl-C / an external shutdown ends it (0); 1, with
+    the reason logged as ``name``, when ``create`` raises StartupError. The node is destroyed and rclpy shut down
+    either way."""
+    rclpy.init(args=args)
+    try:
+        node = create()
+    except StartupError as exc:
+        rclpy.logging.get_logger(name).fatal(str(exc))
+        rclpy.try_shutdown()
+        return 1
+    try:
+        work(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0

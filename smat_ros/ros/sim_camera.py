@@ -28,11 +28,9 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import rclpy
 from geometry_msgs.msg import PoseStamped, Twist, TwistStamped
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from rclpy.time import Time
@@ -42,12 +40,14 @@ from std_msgs.msg import Header
 from std_srvs.srv import Trigger
 from vision_msgs.msg import Detection2D, ObjectHypothesisWithPose
 
-from smat_ros.config import ConfigError, load_yaml
-from smat_ros.errors import InputError, StartupError
+from smat_ros.config import load_yaml
+from smat_ros.errors import SmatError, StartupError
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_image
+from smat_ros.ros.signals import run_node, spin_until
 from smat_ros.sim.camera import CameraPose, Intrinsics
 from smat_ros.sim.scene import Scene, SceneConfig, TrueTarget
 
+WAIT_STEP_S = 0.02  # longest spin while waiting for subscribers, the start or an answer
 RESEND_S = 2.0  # lockstep: publish a frame again when no answer came for this long (a best-effort reader lost it)
 
 
@@ -145,7 +145,7 @@ class SimCamera(Node):
             if seed >= 0:
                 config = dataclasses.replace(config, seed=seed)
             self.scene = Scene(config)
-        except (ConfigError, InputError, ValueError, OSError) as exc:
+        except (SmatError, OSError) as exc:
             raise StartupError(f"cannot build the scene: {exc}") from None
         self.config = config
         qos = QoSProfile(depth=5)
@@ -181,18 +181,7 @@ class SimCamera(Node):
 
     def _wait(self, done: Callable[[], bool], timeout_s: float) -> bool:
         """Spin until ``done()`` or the timeout; whether it was done."""
-        deadline = time.monotonic() + timeout_s
-        while not done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            try:
-                rclpy.spin_once(self, timeout_sec=min(remaining, 0.02))
-            except Exception:  # rclpy raises RCLError when the context was shut down (SIGINT) during the wait
-                if rclpy.ok(context=self.context):
-                    raise
-                raise ExternalShutdownException() from None
-        return True
+        return spin_until(self, done, timeout_s, WAIT_STEP_S)
 
     def run(self) -> int:
         """Publish the scenario's frames, turning with the commands; the number of frames published."""
@@ -263,21 +252,7 @@ class SimCamera(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Run the scenario once; 1 when the simulation cannot start."""
-    rclpy.init(args=args)
-    try:
-        node = SimCamera()
-    except StartupError as exc:
-        rclpy.logging.get_logger("sim_camera").fatal(str(exc))
-        rclpy.try_shutdown()
-        return 1
-    try:
-        node.run()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node("sim_camera", SimCamera, SimCamera.run, args)
 
 
 if __name__ == "__main__":

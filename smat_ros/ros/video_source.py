@@ -13,10 +13,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import rclpy
 from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
@@ -26,8 +24,10 @@ from vision_msgs.msg import Detection2DArray
 
 from smat_ros.errors import InputError, StartupError
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_compressed, rgb_to_image
+from smat_ros.ros.signals import run_node, spin_until
 from smat_ros.video import FrameSource
 
+WAIT_STEP_S = 0.05  # longest spin while waiting for a subscriber, detections or the next frame time
 SYNC_RESENDS = 3  # sync mode: times a frame that got no detections within sync_timeout_s is sent again
 
 def _descriptor(description: str, low: float | None = None, high: float | None = None) -> ParameterDescriptor:
@@ -85,13 +85,7 @@ class VideoSource(Node):
 
     def _wait(self, done: Callable[[], bool], timeout_s: float) -> bool:
         """Spin until ``done()`` or the timeout; whether it was done."""
-        deadline = time.monotonic() + timeout_s
-        while not done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            rclpy.spin_once(self, timeout_sec=min(remaining, 0.05))
-        return True
+        return spin_until(self, done, timeout_s, WAIT_STEP_S)
 
     def play(self) -> int:
         """Publish every frame (again and again with ``loop``); the number published."""
@@ -134,22 +128,13 @@ class VideoSource(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Play the source once (or forever with loop); 1 when it cannot start."""
-    rclpy.init(args=args)
-    try:
-        node = VideoSource()
-    except StartupError as exc:
-        rclpy.logging.get_logger("video_source").fatal(str(exc))
-        rclpy.try_shutdown()
-        return 1
-    try:
-        count = node.play()
-        node.get_logger().info(f"published {count} frames")
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node("video_source", VideoSource, play, args)
+
+
+def play(node: VideoSource) -> None:
+    """Play the node's source and log how many frames went out."""
+    count = node.play()
+    node.get_logger().info(f"published {count} frames")
 
 
 if __name__ == "__main__":
