@@ -12,44 +12,27 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PROFILE = ROOT / "config" / "fastdds_localhost.xml"
-FIXTURE_CHECKPOINT = ROOT / "test" / "fixtures" / "smat_reference" / "checkpoint.pth.tar"
-DEMO_CHECKPOINT = ROOT / "weights" / "smat_demo.safetensors"
-SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
+from node_process import SEQUENCE, add_node_options, check_node_options, init_box, percentile, start_node, stop_node
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default = DEMO_CHECKPOINT if DEMO_CHECKPOINT.is_file() else FIXTURE_CHECKPOINT
-    parser.add_argument("--checkpoint", type=Path, default=default, help=f"weights (default: {default.name})")
+    add_node_options(parser, default_domain_id=90 + os.getpid() % 10)
     parser.add_argument("--frames", type=int, default=40, help="frames in each phase (default 40)")
     parser.add_argument("--width", type=int, default=640, help="image width (default 640)")
     parser.add_argument("--height", type=int, default=480, help="image height (default 480)")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads of the node (default 1)")
-    parser.add_argument("--domain-id", type=int, default=90 + os.getpid() % 10, help="ROS_DOMAIN_ID to use")
     args = parser.parse_args()
-    if not args.checkpoint.is_file():
-        parser.error(f"checkpoint not found: {args.checkpoint}")
+    check_node_options(parser, args)
     if args.frames < 5 or args.width < 64 or args.height < 64:
         parser.error("need --frames >= 5 and an image of at least 64x64")
     return args
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of ``values`` (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def describe(name: str, values: list[float]) -> str:
@@ -61,8 +44,6 @@ def describe(name: str, values: list[float]) -> str:
 def main() -> int:
     """Run both phases and print the figures."""
     args = parse_args()
-    os.environ["FASTRTPS_DEFAULT_PROFILES_FILE"] = str(PROFILE)
-    os.environ["ROS_DOMAIN_ID"] = str(args.domain_id)
     import cv2
     import rclpy
     from rclpy.node import Node
@@ -81,13 +62,11 @@ def main() -> int:
     source = list(FrameSource(SEQUENCE / "img"))
     sx, sy = args.width / source[0].shape[1], args.height / source[0].shape[0]
     frames = [cv2.resize(frame, (args.width, args.height), interpolation=cv2.INTER_AREA) for frame in source]
-    x, y, w, h = (float(v) for v in (SEQUENCE / "init.txt").read_text().split(","))
-    init_box = (x * sx, y * sy, w * sx, h * sy)
+    x, y, w, h = init_box()
+    box = (x * sx, y * sy, w * sx, h * sy)
 
     log = tempfile.NamedTemporaryFile("w", prefix="bench_node_", suffix=".log", delete=False)
-    node_cmd = [sys.executable, "-m", "smat_ros.ros.node", "--ros-args", "-p", f"checkpoint:={args.checkpoint}",
-                "-p", "lost_score_threshold:=0.0", "-p", f"threads:={args.threads}", "-p", "frame_buffer_s:=0.5"]
-    process = subprocess.Popen(node_cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = start_node(args, log, "frame_buffer_s:=0.5")
     rclpy.init()
     driver = Node("bench_driver")
     qos = QoSProfile(depth=10)
@@ -125,7 +104,7 @@ def main() -> int:
                    and driver.count_publishers("/smat_tracker/detections") > 0)
         first, _ = publish(0)
         spin_until(lambda: first in received)
-        request = SetTarget.Request(bbox=box_to_bbox(init_box))
+        request = SetTarget.Request(bbox=box_to_bbox(box))
         request.header.stamp = Time(nanoseconds=first).to_msg()
         future = client.call_async(request)
         spin_until(future.done)
@@ -155,8 +134,7 @@ def main() -> int:
         after = statuses[sent_stamps[-1]]
     finally:
         rclpy.try_shutdown()
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        stop_node(process)
 
     print(f"\nsmat_tracker node at {args.width}x{args.height} bgr8, {args.checkpoint.name}, "
           f"torch threads {args.threads}, {args.frames} frames per phase")

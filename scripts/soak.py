@@ -12,46 +12,39 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PROFILE = ROOT / "config" / "fastdds_localhost.xml"
-FIXTURE_CHECKPOINT = ROOT / "test" / "fixtures" / "smat_reference" / "checkpoint.pth.tar"
-DEMO_CHECKPOINT = ROOT / "weights" / "smat_demo.safetensors"
-SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
+from node_process import (
+    SEQUENCE,
+    STOP_TIMEOUT_S,
+    add_node_options,
+    check_node_options,
+    init_box,
+    percentile,
+    start_node,
+    stop_node,
+)
+
 WARMUP_FRAMES = 30
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default = DEMO_CHECKPOINT if DEMO_CHECKPOINT.is_file() else FIXTURE_CHECKPOINT
-    parser.add_argument("--checkpoint", type=Path, default=default, help=f"weights (default: {default.name})")
+    add_node_options(parser, default_domain_id=150 + os.getpid() % 10)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to stream (default 10)")
     parser.add_argument("--frames", type=int, default=0, help="stop after this many frames instead (0: --minutes)")
     parser.add_argument("--rate-hz", type=float, default=15.0, help="frames per second sent (default 15)")
-    parser.add_argument("--threads", type=int, default=1, help="inference threads of the node (default 1)")
     parser.add_argument("--report-s", type=float, default=60.0, help="seconds between progress lines (default 60)")
-    parser.add_argument("--domain-id", type=int, default=150 + os.getpid() % 10, help="ROS_DOMAIN_ID to use")
     args = parser.parse_args()
-    if not args.checkpoint.is_file():
-        parser.error(f"checkpoint not found: {args.checkpoint}")
+    check_node_options(parser, args)
     if args.rate_hz <= 0 or args.minutes <= 0 or args.frames < 0:
         parser.error("need --rate-hz > 0, --minutes > 0 and --frames >= 0")
     return args
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of ``values`` (nearest rank); nan when empty."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def rss_mb(pid: int) -> float:
@@ -69,7 +62,6 @@ def rss_mb(pid: int) -> float:
 def main() -> int:
     """Start the node and soak it (the node is stopped whatever happens); 0 when it survived and stopped cleanly."""
     args = parse_args()
-    os.environ.update(ROS_DOMAIN_ID=str(args.domain_id), FASTRTPS_DEFAULT_PROFILES_FILE=str(PROFILE))
     from std_msgs.msg import Header
 
     from smat_ros.ros import signals
@@ -81,24 +73,16 @@ def main() -> int:
     # converted once; only the stamps change (this process must keep the rate on a busy machine)
     messages = [rgb_to_image(read_image(path), Header(frame_id="camera"), "bgr8")
                 for path in list_images(SEQUENCE / "img")]
-    init_box = tuple(float(v) for v in (SEQUENCE / "init.txt").read_text().split(","))
     log_path = Path(tempfile.mkdtemp(prefix="smat_soak_")) / "node.log"
-    node_cmd = [sys.executable, "-m", "smat_ros.ros.node", "--ros-args", "-p", f"checkpoint:={args.checkpoint}",
-                "-p", f"threads:={args.threads}", "-p", "lost_score_threshold:=0.0"]
-    process = subprocess.Popen(node_cmd, cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    process = start_node(args, open(log_path, "w"))
     print(f"[soak] node pid {process.pid}, log {log_path}, domain {args.domain_id}", flush=True)
     try:
-        return soak(args, process, log_path, messages, init_box)
+        return soak(args, process, log_path, messages, init_box())
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_node(process)
 
 
-def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, messages: list, init_box: tuple) -> int:
+def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, messages: list, box: tuple) -> int:
     """Stream, report and stop the node; 0 when it survived and stopped cleanly."""
     import rclpy
     from rclpy.qos import QoSProfile, qos_profile_sensor_data
@@ -167,7 +151,7 @@ def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, me
         sent[stamp.nanoseconds] = time.monotonic()
         published += 1
         if index == 0:  # the person's box on the first frame of every loop
-            request = SetTarget.Request(header=header, bbox=box_to_bbox(init_box))
+            request = SetTarget.Request(header=header, bbox=box_to_bbox(box))
             pending_target = client.call_async(request)
             targets += 1
         if pending_target is not None and pending_target.done():
@@ -198,13 +182,9 @@ def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, me
           f"({failed_targets} refused)")
     print(f"[soak] {report(published, last, rss_start, rss_end, peak, latencies, round_trips)}")
     sent_at = time.monotonic()
-    process.send_signal(signal.SIGINT)
-    try:
-        code = process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        code = process.wait()
-        print("[soak] the node did not stop within 30 s of SIGINT: killed")
+    if not stop_node(process):
+        print(f"[soak] the node did not stop within {STOP_TIMEOUT_S:.0f} s of SIGINT: killed")
+    code = process.returncode
     print(f"[soak] node stopped {time.monotonic() - sent_at:.2f} s after SIGINT, exit code {code}")
     driver.destroy_node()
     rclpy.try_shutdown()
