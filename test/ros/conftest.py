@@ -1,4 +1,5 @@
-"""Helpers for the DDS tests: the node as its own process, a driver node in this process, library reference boxes.
+"""Helpers for the DDS tests: the node as its own process, a driver node in this process, library reference boxes,
+and `ros2 launch` run for real with the ros2 command line beside it.
 
 Every node process gets its own ROS_DOMAIN_ID; all traffic stays on loopback through config/fastdds_localhost.xml
 (16 MiB shared-memory segment so that full frames arrive), loaded by this process and by the node.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,15 +20,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-import rclpy
 import yaml
+from dds_participant import TIMEOUT_S, Participant
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.srv import SetParameters
-from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INIT_BOX = tuple(float(v) for v in (ROOT / "test" / "fixtures" / "vtest_person" / "init.txt").read_text().split(","))
 PROFILE = ROOT / "config" / "fastdds_localhost.xml"
 FRAME_PERIOD_NS = 100_000_000  # synthetic stamps 0.1 s apart, like the 10 fps source video
-TIMEOUT_S = 60.0
+CLI_TIMEOUT_S = 90.0  # one ros2 command
 RESEND_S = 5.0  # a best-effort image sent right after discovery can be lost; a step is ~60 ms, so 5 s means lost
 # SMAT_TEST_DOMAINS=FIRST-LAST gives this test run its own block of domain ids (several runs at once on one machine)
 _FIRST, _LAST = (int(v) for v in os.environ.get("SMAT_TEST_DOMAINS", "1-100").split("-"))
@@ -122,15 +121,11 @@ def stop(process: subprocess.Popen, group: bool = False) -> None:
         send(signal.SIGKILL)  # children that outlived their launch process
 
 
-class Driver:
+class Driver(Participant):
     """A node in the test process that feeds the tracker node and records what it publishes."""
 
     def __init__(self, domain_id: int, node_name: str = "/smat_tracker", image_topic: str = "image") -> None:
-        self.context = Context()
-        rclpy.init(context=self.context, domain_id=domain_id)
-        self.node = Node("test_driver", context=self.context)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
+        super().__init__(domain_id, "test_driver")
         qos = QoSProfile(depth=10)
         self.image_pub = self.node.create_publisher(Image, image_topic, qos)
         self.compressed_pub = self.node.create_publisher(CompressedImage, f"{image_topic}/compressed", qos)
@@ -151,15 +146,6 @@ class Driver:
     def _on_detections(self, msg: Detection2DArray) -> None:
         """Record detections by stamp."""
         self.detections[Time.from_msg(msg.header.stamp).nanoseconds] = msg
-
-    def spin_until(self, condition: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> bool:
-        """Spin until ``condition()``; whether it became true in time."""
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            if time.monotonic() > deadline:
-                return False
-            self.executor.spin_once(timeout_sec=0.02)
-        return True
 
     def wait_ready(self, process: subprocess.Popen, compressed: bool = False) -> None:
         """Wait until the node's services and topics are matched with ours (fails if the node died)."""
@@ -218,12 +204,6 @@ class Driver:
                 return status
         return None
 
-    def call(self, client, request) -> Any:
-        """Call a service and wait for the response."""
-        future = client.call_async(request)
-        assert self.spin_until(future.done), f"no response from {client.srv_name}"
-        return future.result()
-
     def set_target(self, stamp_ns: int, box: tuple[float, ...]) -> SetTarget.Response:
         """Call ~/set_target with a box (x, y, w, h) on the frame stamped ``stamp_ns``."""
         request = SetTarget.Request(bbox=box_to_bbox(box))
@@ -245,13 +225,6 @@ class Driver:
             Image, f"{self.node_name}/debug_image",
             lambda msg: self.debug_images.__setitem__(Time.from_msg(msg.header.stamp).nanoseconds, msg),
             QoSProfile(depth=10))
-
-    def close(self) -> None:
-        """Destroy the driver node and its context."""
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
-
 
 def boxes_of(detections: Detection2DArray) -> list[tuple[float, float, float, float]]:
     """(x, y, w, h) of every detection."""
@@ -280,11 +253,117 @@ def launch_node(params: dict[str, Any], workdir: Path, compressed: bool = False,
     return process, driver
 
 
+def cli_env(domain_id: int) -> dict[str, str]:
+    """Environment of ros2 commands: a node's domain and loopback profile, this venv's ament index and bin."""
+    env = node_env(domain_id)
+    prefixes = [p for p in env.get("AMENT_PREFIX_PATH", "").split(os.pathsep) if p]
+    if (Path(sys.prefix) / "share" / "smat_ros").is_dir() and sys.prefix not in prefixes:
+        prefixes.insert(0, sys.prefix)
+    env["AMENT_PREFIX_PATH"] = os.pathsep.join(prefixes)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def launch_arguments(launch_file: str) -> dict[str, Any]:
+    """The DeclareLaunchArgument actions of launch/``launch_file`` by name (defaults resolved against this venv)."""
+    from launch.launch_description_sources.python_launch_file_utilities import (
+        get_launch_description_from_python_launch_file,
+    )
+
+    os.environ.setdefault("AMENT_PREFIX_PATH", sys.prefix)
+    description = get_launch_description_from_python_launch_file(str(ROOT / "launch" / launch_file))
+    return {argument.name: argument for argument in description.get_launch_arguments()}
+
+
+def default_of(argument: Any) -> str:
+    """The default value of a declared launch argument, substituted."""
+    from launch.utilities import perform_substitutions
+
+    from launch import LaunchContext
+
+    return perform_substitutions(LaunchContext(), argument.default_value)
+
+
+class Launch:
+    """A running `ros2 launch smat_ros LAUNCH_FILE ARGS dds_profile:=<the loopback profile>` (its own process group)
+    and the ros2 CLI beside it."""
+
+    def __init__(self, ros2: str, launch_file: str, args: list[str], workdir: Path, domain_id: int | None = None,
+                 ) -> None:
+        self.ros2 = ros2
+        self.domain_id = next_domain_id() if domain_id is None else domain_id
+        self.env = cli_env(self.domain_id)
+        self.log_path = workdir / "launch.log"
+        self._log = open(self.log_path, "w")
+        command = [ros2, "launch", "smat_ros", launch_file, *args, f"dds_profile:={PROFILE}"]
+        self.process = subprocess.Popen(command, cwd=workdir, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    def log(self) -> str:
+        """What the launch and its nodes printed so far."""
+        return self.log_path.read_text()
+
+    def cli(self, *args: str, timeout_s: float = CLI_TIMEOUT_S) -> str:
+        """Run `ros2 ARGS` in the launch's domain (again while discovery has not found the node yet); its stdout
+        and stderr (fails on a non-zero exit)."""
+        for _ in range(10):
+            result = subprocess.run([self.ros2, *args], env=self.env, capture_output=True, text=True,
+                                    timeout=timeout_s)
+            output = result.stdout + result.stderr
+            if "Node not found" not in output:
+                break
+        assert result.returncode == 0, f"ros2 {' '.join(args)}: {output}\n{self.log()}"
+        return output
+
+    def lifecycle_state(self, node: str) -> str:
+        """`ros2 lifecycle get NODE` (retried until discovery found the node)."""
+        for _ in range(30):
+            result = subprocess.run([self.ros2, "lifecycle", "get", "--no-daemon", "--spin-time", "2", node],
+                                    env=self.env, capture_output=True, text=True, timeout=CLI_TIMEOUT_S)
+            if result.returncode == 0 and "[" in result.stdout:
+                return result.stdout.split()[0]
+            assert self.process.poll() is None, self.log()
+        raise AssertionError(f"ros2 lifecycle get {node}: {result.stdout}{result.stderr}\n{self.log()}")
+
+    def stop(self) -> None:
+        """SIGINT the launch (it passes it to its nodes), then SIGTERM/SIGKILL its process group after a bound."""
+        stop(self.process, group=True)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def ros2() -> str:
+    """The ros2 executable (this venv's, else PATH's); fails in CI and skips elsewhere when there is none."""
+    found = shutil.which("ros2", path=str(Path(sys.executable).parent)) or shutil.which("ros2")
+    if found is None:
+        message = "the ros2 command line is not installed (scripts/setup.sh installs it from ../shared/ros2cli)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture
+def launcher(ros2, tmp_path):
+    """launch(launch_file, args, domain_id=None) -> a started Launch; every launch is stopped at the end of the
+    test."""
+    started: list[Launch] = []
+
+    def launch(launch_file: str, args: list[str], domain_id: int | None = None) -> Launch:
+        started.append(Launch(ros2, launch_file, args, tmp_path, domain_id))
+        return started[-1]
+
+    yield launch
+    for launched in started:
+        launched.stop()
+        assert launched.process.poll() is not None
+
+
 @pytest.fixture(scope="session")
 def ros() -> types.SimpleNamespace:
     """The helpers above for test modules (which cannot import this conftest under --import-mode=importlib)."""
     return types.SimpleNamespace(
         launch_node=launch_node, run_module=run_module, stop=stop, next_domain_id=next_domain_id, Driver=Driver,
-        node_env=node_env,
+        node_env=node_env, launch_arguments=launch_arguments, default_of=default_of,
         stamp_of=stamp_of, boxes_of=boxes_of, init_box=INIT_BOX, root=ROOT, TrackStatus=TrackStatus,
     )

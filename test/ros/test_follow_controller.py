@@ -6,13 +6,10 @@ import time
 from pathlib import Path
 
 import pytest
-import rclpy
+from dds_participant import Participant
 from geometry_msgs.msg import Twist, TwistStamped
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.srv import SetParameters
-from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
@@ -23,15 +20,11 @@ LIMITS = {"max_yaw_rate": 0.6, "max_yaw_accel": 2.0, "max_forward_speed": 0.3, "
           "stale_s": 0.4, "lost_stop_s": 0.5}
 
 
-class ControllerDriver:
+class ControllerDriver(Participant):
     """Publishes FollowTarget to the controller and records its cmd_vel (with arrival times) and answers."""
 
     def __init__(self, domain_id: int) -> None:
-        self.context = Context()
-        rclpy.init(context=self.context, domain_id=domain_id)
-        self.node = Node("controller_driver", context=self.context)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
+        super().__init__(domain_id, "controller_driver")
         self.target_pub = self.node.create_publisher(FollowTarget, "/smat_tracker/target", QoSProfile(depth=10))
         self.twists: list[tuple[float, Twist]] = []
         self.answers: list[TwistStamped] = []
@@ -40,19 +33,6 @@ class ControllerDriver:
         self.node.create_subscription(TwistStamped, "/follow_controller/command", self.answers.append,
                                       QoSProfile(depth=100))
         self.parameters = self.node.create_client(SetParameters, "/follow_controller/set_parameters")
-
-    def spin_until(self, condition, timeout_s: float) -> bool:
-        """Spin until ``condition()``; whether it became true in time."""
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            if time.monotonic() > deadline:
-                return False
-            self.executor.spin_once(timeout_sec=0.01)
-        return True
-
-    def spin_for(self, seconds: float) -> None:
-        """Spin for ``seconds``."""
-        self.spin_until(lambda: False, seconds)
 
     def send(self, stamp_s: float, state: int, **fields) -> None:
         """Publish one FollowTarget stamped ``stamp_s``."""
@@ -64,15 +44,7 @@ class ControllerDriver:
     def set_parameter(self, name: str, value):
         """Set one parameter through the node's service; the result."""
         message: ParameterMsg = Parameter(name, value=value).to_parameter_msg()
-        future = self.parameters.call_async(SetParameters.Request(parameters=[message]))
-        assert self.spin_until(future.done, 30.0)
-        return future.result().results[0]
-
-    def close(self) -> None:
-        """Destroy the node and its context."""
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
+        return self.call(self.parameters, SetParameters.Request(parameters=[message]), 30.0).results[0]
 
 
 @pytest.fixture

@@ -4,20 +4,11 @@ follow_controller -> sim_camera over DDS keeps the walking person in the central
 same scenario with a fixed camera fails."""
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
-import rclpy
 import yaml
-from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
+from dds_participant import Participant
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from rclpy.time import Time
 from std_srvs.srv import Trigger
@@ -29,7 +20,6 @@ from smat_ros.sim.metrics import summarize
 from smat_ros.sim.scene import Scene, SceneConfig
 from smat_ros.srv import SetTarget
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 180.0
 # 6 s: the person sets off near the centre and walks out of the initial view to the right, then stands there
 SCENARIO = {"duration_s": 6.0, "fps": 10.0, "seed": 2, "target": {"path": [[0.3, 6.0], [5.0, 4.5]]},
@@ -38,47 +28,22 @@ MIN_CENTRED = 0.8  # closed loop: share of frames with the true centre in the ce
 MAX_FIXED_CENTRED = 0.4  # the fixed camera on the same scenario stays below this
 
 
-@pytest.fixture(scope="module")
-def ros2() -> str:
-    """The ros2 executable (this venv's, else PATH's); fails in CI and skips elsewhere when there is none."""
-    found = shutil.which("ros2", path=str(Path(sys.executable).parent)) or shutil.which("ros2")
-    if found is None:
-        message = "the ros2 command line is not installed (scripts/setup.sh installs it from ../shared/ros2cli)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
-def test_declared_arguments_with_installed_defaults():
-    from launch.launch_description_sources.python_launch_file_utilities import (
-        get_launch_description_from_python_launch_file,
-    )
-    from launch.utilities import perform_substitutions
-
-    from launch import LaunchContext
-
-    os.environ.setdefault("AMENT_PREFIX_PATH", sys.prefix)
-    description = get_launch_description_from_python_launch_file(str(ROOT / "launch" / "follow_demo.launch.py"))
-    arguments = {argument.name: argument for argument in description.get_launch_arguments()}
+def test_declared_arguments_with_installed_defaults(ros):
+    arguments = ros.launch_arguments("follow_demo.launch.py")
     assert set(arguments) == {"scenario", "fixed", "autostart", "lockstep", "time_scale", "checkpoint",
                               "tracker_params", "controller_params", "dds_profile"}
     assert all(argument.description for argument in arguments.values())
     for name, file_name in (("tracker_params", "tracker.yaml"), ("controller_params", "follow_controller.yaml")):
-        path = Path(perform_substitutions(LaunchContext(), arguments[name].default_value))
+        path = Path(ros.default_of(arguments[name]))
         assert path.is_file() and path.name == file_name
 
 
-class Operator:
+class Operator(Participant):
     """Sets the target on the first frame (from the true box, as an operator would draw it), starts the scene and
     records the true boxes and the tracker's states."""
 
     def __init__(self, domain_id: int) -> None:
-        self.context = Context()
-        rclpy.init(context=self.context, domain_id=domain_id)
-        self.node = Node("follow_operator", context=self.context)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
+        super().__init__(domain_id, "follow_operator")
         self.truths: dict[int, Detection2D] = {}
         self.states: dict[int, int] = {}
         latched = QoSProfile(depth=100, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -95,30 +60,8 @@ class Operator:
         """Record the tracker's state by stamp (the last status of a frame wins)."""
         self.states[Time.from_msg(msg.header.stamp).nanoseconds] = msg.state
 
-    def spin_until(self, condition, timeout_s: float) -> bool:
-        """Spin until ``condition()``; whether it became true in time."""
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            if time.monotonic() > deadline:
-                return False
-            self.executor.spin_once(timeout_sec=0.02)
-        return True
 
-    def call(self, client, request):
-        """Call a service, wait for the response."""
-        assert self.spin_until(client.service_is_ready, WAIT_S), f"{client.srv_name} is not available"
-        future = client.call_async(request)
-        assert self.spin_until(future.done, WAIT_S), f"no answer from {client.srv_name}"
-        return future.result()
-
-    def close(self) -> None:
-        """Destroy the node and its context."""
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
-
-
-def test_closed_loop_keeps_the_person_centred_where_a_fixed_camera_loses_them(ros, ros2, tmp_path):
+def test_closed_loop_keeps_the_person_centred_where_a_fixed_camera_loses_them(launcher, tmp_path):
     config = from_dict(SceneConfig, SCENARIO)
     scene = Scene(config)
     fixed = summarize([scene.render(index / config.fps, config.start_pose)[1].center_norm(config.intrinsics)[0]
@@ -126,44 +69,29 @@ def test_closed_loop_keeps_the_person_centred_where_a_fixed_camera_loses_them(ro
     assert fixed.centred_fraction < MAX_FIXED_CENTRED
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(yaml.safe_dump(SCENARIO))
-    domain_id = ros.next_domain_id()
-    env = ros.node_env(domain_id)
-    env["AMENT_PREFIX_PATH"] = os.pathsep.join([sys.prefix, env.get("AMENT_PREFIX_PATH", "")]).rstrip(os.pathsep)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    log_path = tmp_path / "launch.log"
-    with open(log_path, "w") as log:
-        launched = subprocess.Popen(
-            [ros2, "launch", "smat_ros", "follow_demo.launch.py", f"scenario:={scenario}", "autostart:=false",
-             "time_scale:=0.0", f"dds_profile:={ROOT / 'config' / 'fastdds_localhost.xml'}"],
-            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    operator = Operator(domain_id)
+    launched = launcher("follow_demo.launch.py", [f"scenario:={scenario}", "autostart:=false", "time_scale:=0.0"])
+    operator = Operator(launched.domain_id)
     try:
-        assert operator.spin_until(lambda: len(operator.truths) > 0, WAIT_S), log_path.read_text()
+        assert operator.spin_until(lambda: len(operator.truths) > 0, WAIT_S), launched.log()
         first = operator.truths[min(operator.truths)]
         request = SetTarget.Request(bbox=first.bbox)
         request.header = first.header
-        response = operator.call(operator.set_target, request)
+        response = operator.call(operator.set_target, request, WAIT_S)
         retry_until = time.monotonic() + 10.0
         while not response.success and "no image" in response.message and time.monotonic() < retry_until:
-            operator.spin_until(lambda: False, 0.2)  # the truth may arrive before the tracker has the image
-            response = operator.call(operator.set_target, request)
+            operator.spin_for(0.2)  # the truth may arrive before the tracker has the image
+            response = operator.call(operator.set_target, request, WAIT_S)
         assert response.success, response.message
         # the controller must hear the tracker before the scene moves (a message sent before a reader matched is
         # not delivered to it)
         assert operator.spin_until(lambda: operator.node.count_subscribers("/smat_tracker/target") > 0, WAIT_S)
-        operator.spin_until(lambda: False, 1.0)
-        assert operator.call(operator.start, Trigger.Request()).success
+        operator.spin_for(1.0)
+        assert operator.call(operator.start, Trigger.Request(), WAIT_S).success
         done = operator.spin_until(lambda: len(operator.truths) >= config.frames and all(
             stamp in operator.states for stamp in operator.truths), WAIT_S)
-        assert done, f"{len(operator.truths)}/{config.frames} frames\n{log_path.read_text()}"
+        assert done, f"{len(operator.truths)}/{config.frames} frames\n{launched.log()}"
     finally:
         operator.close()
-        os.killpg(launched.pid, signal.SIGINT)
-        try:
-            launched.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(launched.pid, signal.SIGKILL)
-            launched.wait()
     stamps = sorted(operator.truths)
     centres = [2 * operator.truths[stamp].bbox.center.position.x / config.width - 1 for stamp in stamps]
     closed = summarize(centres, [operator.states[stamp] for stamp in stamps], 1.0)

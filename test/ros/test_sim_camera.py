@@ -4,17 +4,13 @@ images and true boxes equal to the library's rendering at that pose."""
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import rclpy
 import yaml
+from dds_participant import Participant
 from geometry_msgs.msg import PoseStamped, TwistStamped
-from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
@@ -31,15 +27,11 @@ SCENARIO = {"width": 320, "height": 240, "hfov_deg": 70.0, "fps": 10.0, "duratio
 YAW_RATES = [0.0, 0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.0, 0.6, -0.1, 0.3, 0.0]
 
 
-class LockstepController:
+class LockstepController(Participant):
     """Answers each image with a TwistStamped of the next scripted yaw rate; records everything the sim sends."""
 
     def __init__(self, domain_id: int) -> None:
-        self.context = Context()
-        rclpy.init(context=self.context, domain_id=domain_id)
-        self.node = Node("lockstep_controller", context=self.context)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
+        super().__init__(domain_id, "lockstep_controller")
         self.answer_pub = self.node.create_publisher(TwistStamped, "/follow_controller/command", QoSProfile(depth=10))
         self.images: dict[int, Image] = {}
         self.infos: dict[int, CameraInfo] = {}
@@ -73,21 +65,6 @@ class LockstepController:
         answer.header = msg.header
         answer.twist.angular.z = self.answered[stamp]
         self.answer_pub.publish(answer)
-
-    def spin_until(self, condition, timeout_s: float) -> bool:
-        """Spin until ``condition()``; whether it became true in time."""
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            if time.monotonic() > deadline:
-                return False
-            self.executor.spin_once(timeout_sec=0.01)
-        return True
-
-    def close(self) -> None:
-        """Destroy the node and its context."""
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
 
 
 def test_lockstep_geometry_over_dds(ros, tmp_path: Path) -> None:

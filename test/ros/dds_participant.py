@@ -1,0 +1,57 @@
+"""A ROS node in the test process, in its own context and domain, for the DDS tests to drive and record a node with.
+
+Test modules subclass :class:`Participant` (importable by name: pytest.ini puts test/ros on the path; a test module
+cannot import conftest under --import-mode=importlib).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import rclpy
+from rclpy.client import Client
+from rclpy.context import Context
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+
+TIMEOUT_S = 60.0
+SPIN_STEP_S = 0.02  # longest wait for work between two checks of a condition
+
+
+class Participant:
+    """A node ``name`` with its own context and executor in ``domain_id``; subclasses add publishers and
+    subscriptions to ``self.node``."""
+
+    def __init__(self, domain_id: int, name: str) -> None:
+        self.context = Context()
+        rclpy.init(context=self.context, domain_id=domain_id)
+        self.node = Node(name, context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+
+    def spin_until(self, condition: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> bool:
+        """Spin until ``condition()``; whether it became true in time."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            self.executor.spin_once(timeout_sec=SPIN_STEP_S)
+        return True
+
+    def spin_for(self, seconds: float) -> None:
+        """Spin for ``seconds``."""
+        self.spin_until(lambda: False, seconds)
+
+    def call(self, client: Client, request: Any, timeout_s: float = TIMEOUT_S) -> Any:
+        """Call a service once it is available and wait for the response (each within ``timeout_s``)."""
+        assert self.spin_until(client.service_is_ready, timeout_s), f"{client.srv_name} is not available"
+        future = client.call_async(request)
+        assert self.spin_until(future.done, timeout_s), f"no response from {client.srv_name}"
+        return future.result()
+
+    def close(self) -> None:
+        """Destroy the node and its context."""
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
