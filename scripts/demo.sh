@@ -25,18 +25,19 @@ if ! [ -x "$PY" ] || ! (cd / && "$PY" -c "import smat_ros.msg, smat_ros.ros.node
 fi
 
 # SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh runs the demo with the official weights.
+# Trained weights use the loss thresholds of config/tracker.yaml; the untrained fixture never turns LOST (both the
+# absolute and the relative threshold off), else its arbitrary scores would flip the state.
+STATE_PARAMS=()
 if [ -n "${SMAT_CHECKPOINT:-}" ]; then
   CHECKPOINT=$SMAT_CHECKPOINT
-  THRESHOLD=0.25
 elif [ -f weights/smat_demo.safetensors ]; then
   CHECKPOINT=weights/smat_demo.safetensors
-  THRESHOLD=0.25
   echo "NOTE: using the demo weights (weights/MODEL_CARD.md): two CPU hours of training on synthetic scenes, no real" >&2
   echo "NOTE: tracking data. They follow the walking person past the sign post, then drift onto the group he joins." >&2
   echo "NOTE: For the paper's tracker run   SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh" >&2
 else
   CHECKPOINT=test/fixtures/smat_reference/checkpoint.pth.tar
-  THRESHOLD=0.0
+  STATE_PARAMS=(-p lost_score_threshold:=0.0 -p lost_score_ratio:=0.0)
   echo "WARNING: weights/smat_demo.safetensors not found: using the test fixture weights, a seeded network that" >&2
   echo "WARNING: was NOT trained on real objects. The pipeline runs, but the box will not follow the person well." >&2
 fi
@@ -69,7 +70,7 @@ if [ "$UI" -eq 1 ]; then
   PORT=${SMAT_UI_PORT:-8080}
   echo "[demo] tracker node with $CHECKPOINT (log: $OUT/tracker.log), ROS_DOMAIN_ID=$ROS_DOMAIN_ID"
   "$PY" -m smat_ros.ros.node --ros-args --params-file config/tracker.yaml -p checkpoint:="$CHECKPOINT" \
-    -p lost_score_threshold:=$THRESHOLD -p frame_buffer_s:=5.0 >"$OUT/tracker.log" 2>&1 &
+    "${STATE_PARAMS[@]}" -p frame_buffer_s:=5.0 >"$OUT/tracker.log" 2>&1 &
   pids+=($!)
   echo "[demo] video_source looping $FRAMES frames of $SEQUENCE/img at 10 fps (log: $OUT/video_source.log)"
   "$PY" -m smat_ros.ros.video_source --ros-args -p source:="$SEQUENCE/img" -p loop:=true -p rate_hz:=10.0 \
@@ -97,7 +98,7 @@ fi
 
 echo "[demo] tracker node with $CHECKPOINT (log: $OUT/tracker.log), ROS_DOMAIN_ID=$ROS_DOMAIN_ID"
 "$PY" -m smat_ros.ros.node --ros-args --params-file config/tracker.yaml \
-  -p checkpoint:="$CHECKPOINT" -p lost_score_threshold:=$THRESHOLD >"$OUT/tracker.log" 2>&1 &
+  -p checkpoint:="$CHECKPOINT" "${STATE_PARAMS[@]}" >"$OUT/tracker.log" 2>&1 &
 pids+=($!)
 echo "[demo] video_source playing $FRAMES frames of $SEQUENCE/img (log: $OUT/video_source.log)"
 "$PY" -m smat_ros.ros.video_source --ros-args -p source:="$SEQUENCE/img" -p sync_topic:=/demo/frame_done \
