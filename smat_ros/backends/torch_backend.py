@@ -103,7 +103,10 @@ class TorchBackend(Backend):
         self.dtype = DTYPES[options.precision]
         if options.threads is not None:
             torch.set_num_threads(options.threads)  # process-wide in torch
-        self.model = inference_model(model, self.graph, device, self.dtype)
+        # bf16 runs channels-last: oneDNN's bf16 convolutions need it (frozen, 2 threads, Intel Xeon with AMX:
+        # 27.2 ms channels-last against 66.0 ms contiguous; fp32 gains nothing from it: 42.5 vs 44.4 ms)
+        self.memory_format = torch.channels_last if self.dtype == torch.bfloat16 else torch.contiguous_format
+        self.model = inference_model(model, self.graph, device, self.dtype).to(memory_format=self.memory_format)
         config = model.config
         self._template = TemplateBranch(self.model)
         self._tracking = self._build_tracking(TrackingBranch(self.model), config.template_size, config.search_size)
@@ -123,6 +126,7 @@ class TorchBackend(Backend):
             return torch.compile(branch, dynamic=False, mode=mode)  # type: ignore[return-value]  # a callable module
         template = torch.zeros(1, 3, template_size, template_size, device=self.device, dtype=self.dtype)
         search = torch.zeros(1, 3, search_size, search_size, device=self.device, dtype=self.dtype)
+        template, search = (image.contiguous(memory_format=self.memory_format) for image in (template, search))
         with torch.no_grad():
             return freeze_tracking_branch(branch, self._template(template), search)
 
@@ -130,7 +134,7 @@ class TorchBackend(Backend):
         """uint8 crop [H, W, 3] -> [1, 3, H, W] on the device in the backend dtype, RGB / 255 computed in float32."""
         pixels = torch.from_numpy(np.ascontiguousarray(crop)).to(self.device, non_blocking=True)
         image = pixels.permute(2, 0, 1).unsqueeze(0).to(torch.float32) / 255.0  # [1, 3, H, W]
-        return image.to(self.dtype).contiguous()
+        return image.to(self.dtype).contiguous(memory_format=self.memory_format)
 
     @torch.inference_mode()
     def template_features(self, crop: np.ndarray) -> torch.Tensor:

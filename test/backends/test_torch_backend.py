@@ -92,6 +92,9 @@ def test_bf16_runs_in_bfloat16(fixture_model: SMAT, crops: tuple[np.ndarray, np.
     backend = TorchBackend(fixture_model, CPU, BackendOptions(precision="bf16"))
     maps = backend.track(backend.template_features(crops[0]), crops[1])
     assert backend.dtype == torch.bfloat16 and maps.score_map.dtype == torch.float32
+    assert backend.memory_format == torch.channels_last  # oneDNN's fast bf16 layout
+    fp32 = TorchBackend(fixture_model, CPU, BackendOptions(precision="fp32"))
+    assert fp32.memory_format == torch.contiguous_format
 
 
 def test_wrong_feature_type_is_rejected(fixture_model: SMAT, crops: tuple[np.ndarray, np.ndarray]) -> None:
