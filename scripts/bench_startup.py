@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from node_process import package_source_warning
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "config" / "fastdds_localhost.xml"
 SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
@@ -175,6 +177,9 @@ def main() -> int:
     if args.library_child:
         library_child(str(args.weights), args.backend, args.precision)
         return 0
+    warning = package_source_warning()
+    if warning is not None:
+        print(f"bench_startup: {warning}", file=sys.stderr)
     os.environ["ROS_DOMAIN_ID"] = str(args.domain_id)
     os.environ.setdefault("FASTRTPS_DEFAULT_PROFILES_FILE", str(PROFILE))
     driver = NodeDriver() if "node" in args.targets else None

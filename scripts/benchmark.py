@@ -38,6 +38,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from node_process import package_source_warning
+
 ORIGINAL_OMP = os.environ.get("OMP_WAIT_POLICY")  # before anything imports smat_ros
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "test" / "fixtures"
@@ -472,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.reference is not None:
         devices = sorted({device_of(label) for label in labels})  # the official code on each device used
         labels += [REFERENCE if device == "cpu" else f"{REFERENCE}@{device}" for device in devices]
+    warning = package_source_warning()
+    if warning is not None:
+        print(f"benchmark: {warning}", file=sys.stderr)
     load_before = os.getloadavg()
     started = time.monotonic()
     text = table(run_rounds(args, labels))

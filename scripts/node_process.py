@@ -1,11 +1,13 @@
 """The smat_tracker node as a child process of the scripts that drive it over DDS (bench_node.py, soak.py): where
-its inputs are, the options those scripts share, starting and stopping the node, and the percentile of their figures.
+its inputs are, the options those scripts share, starting and stopping the node, the percentile of their figures,
+and which copy of the package their child processes import (benchmark.py and bench_startup.py check it too).
 
 Imported by name: Python puts the folder of the script it runs first on ``sys.path``.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import subprocess
@@ -19,6 +21,24 @@ FIXTURE_CHECKPOINT = ROOT / "test" / "fixtures" / "smat_reference" / "checkpoint
 DEMO_CHECKPOINT = ROOT / "weights" / "smat_demo.safetensors"
 SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
 STOP_TIMEOUT_S = 30.0
+
+
+def package_source_warning() -> str | None:
+    """A one-line warning when ``import smat_ros`` in a child process would not run this checkout's code (an
+    installed copy whose Python files differ from the checkout's)."""
+    spec = importlib.util.find_spec("smat_ros")
+    origin = Path(spec.origin).resolve().parent if spec is not None and spec.origin else None
+    source = ROOT / "smat_ros"
+    if origin is None or origin == source:
+        return None
+    stale = [path.relative_to(source) for path in source.rglob("*.py")
+             if not (origin / path.relative_to(source)).is_file()
+             or (origin / path.relative_to(source)).read_bytes() != path.read_bytes()]
+    if not stale:
+        return None
+    return (f"warning: the child processes import smat_ros from {origin}, which differs from this checkout in "
+            f"{len(stale)} file(s) (e.g. {stale[0]}): the figures would time that copy; run scripts/setup.sh again "
+            f"or set PYTHONPATH={ROOT}")
 
 
 def add_node_options(parser: argparse.ArgumentParser, default_domain_id: int) -> None:
