@@ -63,6 +63,7 @@ class Row:
     ms_on: float
     ms_off: float
     lost_ms: float | None  # mean time of the frames spent LOST with re-acquisition on
+    tracking_ms: float | None  # mean time of the frames spent TRACKING with re-acquisition on
     reason: str  # why the track did not come back within BACK_WITHIN frames ("" when it did)
 
 
@@ -103,9 +104,11 @@ def evaluate(scenario: Scenario, on: Tracker, off: Tracker) -> Row:
     states = [TrackState.TRACKING] + [r.state for r in results[1:]]
     recovery = score_recovery(states, boxes, scenario.truth, scenario.event_frame, scenario.hidden)
     lost = [s for s, state in zip(seconds_on, states[1:], strict=True) if state == TrackState.LOST]
+    tracking = [s for s, state in zip(seconds_on, states[1:], strict=True) if state == TrackState.TRACKING]
     return Row(scenario.name, recovery.frames_to_reacquire, recovery.wrong_frames, recovery.stale_frames,
                recovery.lost_frames, 1e3 * statistics.mean(seconds_on), 1e3 * statistics.mean(seconds_off),
-               1e3 * statistics.mean(lost) if lost else None, reason(scenario, results, recovery.frames_to_reacquire))
+               1e3 * statistics.mean(lost) if lost else None, 1e3 * statistics.mean(tracking) if tracking else None,
+               reason(scenario, results, recovery.frames_to_reacquire))
 
 
 def vtest_scenarios(clean_tracker: Tracker) -> list[Scenario]:
@@ -154,11 +157,14 @@ def print_table(rows: list[Row]) -> None:
     back = [r.back for r in rows if r.back is not None]
     within = sum(b <= BACK_WITHIN for b in back)
     lost = [r.lost_ms / r.ms_off for r in rows if r.lost_ms is not None]
+    tracking = [r.tracking_ms / r.ms_off for r in rows if r.tracking_ms is not None]
     worst = max(back) if back else "-"
     print(f"\n{within}/{len(rows)} back on the target (IoU >= 0.5) within {BACK_WITHIN} frames, "
           f"{len(back)}/{len(rows)} at all (worst {worst} frames); {sum(r.wrong for r in rows)} frames on a "
           f"wrong target in all; mean extra {statistics.mean(r.ms_on - r.ms_off for r in rows):+.1f} ms/frame; "
-          f"a LOST frame costs {statistics.mean(lost) if lost else float('nan'):.2f}x a normal step on average")
+          f"a LOST frame costs {statistics.mean(lost) if lost else float('nan'):.2f}x a normal step on average "
+          f"(median over the rows {statistics.median(lost) if lost else float('nan'):.2f}x), a TRACKING frame "
+          f"{statistics.median(tracking) if tracking else float('nan'):.2f}x (median)")
 
 
 def main() -> int:

@@ -132,6 +132,9 @@ class Tracker:
         search = ReacquireConfig() if reacquire is True else reacquire or None
         self._search = ReacquisitionSearch(search, config.search_factor) if search else None
         self._seen_box: Box | None = None  # where the target was last seen (the probe while LOST)
+        self._tracked_frames = 0  # TRACKING frames since the target was set or re-acquired (for the drift check)
+        self._failed_checks = 0  # drift checks failed in a row
+        self._verified_seen: tuple[Box, float] = ((0.0, 0.0, 0.0, 0.0), 0.0)  # last box that passed it, its stamp
         self._sizes: collections.deque[tuple[float, float]] = collections.deque(maxlen=RECENT_SIZES)  # seen w, h
         self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
         self._candidate_far = False  # whether it was found by a tile (away from where the target was expected)
@@ -231,6 +234,7 @@ class Tracker:
         self._motion.update(target[0] + 0.5 * target[2], target[1] + 0.5 * target[3], stamp_s)
         self._sizes.clear()
         self._sizes.append((target[2], target[3]))
+        self._restart_drift_check(target, stamp_s)
         if self._search is not None:
             self._appearance.start(frame, target)
 
@@ -297,11 +301,36 @@ class Tracker:
         update = self._states.update(score, stamp_s)
         if update.state == TrackState.TRACKING and seen:
             self._see(frame, self._box, stamp_s)
+        checks = 0
+        if update.state == TrackState.TRACKING and self._search is not None:
+            update, checks = self._check_drift(frame, stamp_s, update)
         if update.event == TrackEvent.LOST and self._search is not None:
             self._box = self._seen_box
             self._candidate = None
             self._search.start(frame.shape, self._expected_box(frame, stamp_s))
-        return self._result(score, update)
+        return self._result(score, update, checks)
+
+    def _check_drift(self, frame: np.ndarray, stamp_s: float, update: StateUpdate) -> tuple[StateUpdate, int]:
+        """Every ``drift_check_every`` TRACKING frames, :meth:`verify` the box; LOST after ``drift_after_checks``
+        failures in a row (the network follows something else), back to the last verified box. Network runs spent."""
+        assert self._search is not None and self._box is not None
+        config = self._search.config
+        self._tracked_frames += 1
+        if config.drift_check_every == 0 or self._tracked_frames % config.drift_check_every:
+            return update, 0
+        if self._verified(frame, self._box):
+            self._failed_checks = 0
+            self._verified_seen = (self._box, stamp_s)
+            return update, 1
+        self._failed_checks += 1
+        if self._failed_checks < config.drift_after_checks:
+            return update, 1
+        box, seen_s = self._verified_seen
+        self._seen_box = box
+        self._motion.reset()
+        self._motion.update(box[0] + 0.5 * box[2], box[1] + 0.5 * box[3], seen_s)
+        return self._states.lose(stamp_s, seen_s, f"the backward check failed {self._failed_checks} times in a "
+                                 "row: the box is on something else"), 1
 
     def _track_lost(self, frame: np.ndarray, stamp_s: float) -> TrackResult:
         """One LOST frame: the normal window at the candidate (or where the target is expected), then search tiles.
@@ -342,12 +371,18 @@ class Tracker:
             self._box = box
             self._motion.reset()
             self._see(frame, box, stamp_s)
+            self._restart_drift_check(box, stamp_s)
             self._candidate, self._candidate_far = None, False
         elif proposal is not None:
             self._candidate, self._candidate_far = proposal[0], True
         result = self._result(score if proposal is None else proposal[1], update, runs)
         return dataclasses.replace(result, detection=box, refused=refused,
                                    proposal=proposal[0] if proposal else None)
+
+    def _restart_drift_check(self, box: Box, stamp_s: float) -> None:
+        """Count TRACKING frames for the drift check afresh from a box known to be the target."""
+        self._tracked_frames = self._failed_checks = 0
+        self._verified_seen = (box, stamp_s)
 
     def _see(self, frame: np.ndarray, box: Box, stamp_s: float) -> None:
         """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s``."""

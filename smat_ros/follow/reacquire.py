@@ -44,6 +44,8 @@ class ReacquireConfig:
     proposal_ratio: float = 0.7  # a tile's peak proposes a candidate at this times the recent median score
     verify_iou: float = 0.5  # run backwards from a candidate, the network must find the first box this well (0: off)
     verify_ratio: float = 0.7  # ... with a score of at least this times the track's recent median score
+    drift_check_every: int = 2  # while TRACKING, run that backward check on the box every this many frames (0: off)
+    drift_after_checks: int = 2  # this many failed checks in a row: TRACKING -> LOST (the network follows another)
 
     def __post_init__(self) -> None:
         """Reject values that would make the search empty or endless."""
@@ -60,6 +62,9 @@ class ReacquireConfig:
         for name in ("proposal_ratio", "verify_iou", "verify_ratio"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"ReacquireConfig.{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.drift_check_every < 0 or self.drift_after_checks < 1:
+            raise ConfigError(f"ReacquireConfig.drift_check_every must be >= 0 and drift_after_checks >= 1, got "
+                              f"{self.drift_check_every} and {self.drift_after_checks}")
         if self.far_extra_frames < 0:
             raise ConfigError(f"ReacquireConfig.far_extra_frames must be >= 0, got {self.far_extra_frames}")
         if self.max_prediction_s < 0:

@@ -185,6 +185,16 @@ class TrackStateMachine:
         return StateUpdate(self.state, TrackEvent.LOST, self.seconds_since_seen(stamp_s),
                            f"score below {self.lost_threshold():.3f} for {self._low_frames} frames")
 
+    def lose(self, stamp_s: float, last_seen_s: float, reason: str) -> StateUpdate:
+        """TRACKING -> LOST now, for a reason other than low scores; the target was last seen at ``last_seen_s``."""
+        if self.state != TrackState.TRACKING:
+            return StateUpdate(self.state, TrackEvent.NONE, self.seconds_since_seen(stamp_s))
+        self.state = TrackState.LOST
+        self._low_frames = 0
+        self._candidate_scores = []
+        self._last_seen_s = min(last_seen_s, stamp_s)
+        return StateUpdate(self.state, TrackEvent.LOST, self.seconds_since_seen(stamp_s), reason)
+
     def _update_lost(self, score: float | None, stamp_s: float, new_candidate: bool, extra_frames: int) -> StateUpdate:
         """LOST: follow one candidate's scores; TRACKING when it held found_after_frames frames and passes; timeout."""
         if score is not None and self.accepts(score, new_candidate):

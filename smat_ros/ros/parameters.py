@@ -90,6 +90,12 @@ class NodeParameters:
     verify_ratio: float = _param(
         REACQUIRE.verify_ratio, "... and scores at least this times the track's recent median score there",
         dynamic=True, low=0.0, high=1.0)
+    drift_check_every: int = _param(
+        REACQUIRE.drift_check_every, "while TRACKING, run the backward check on the box every this many frames "
+        "(0: off; each check costs about one network run)", dynamic=True, low=0, high=1000)
+    drift_after_checks: int = _param(
+        REACQUIRE.drift_after_checks, "failed backward checks in a row before TRACKING -> LOST (the network follows "
+        "something else)", dynamic=True, low=1, high=1000)
     appearance_ratio: float = _param(
         REACQUIRE.appearance_ratio, "a candidate's colours (HSV histograms) must be at least this similar to the "
         "first box's, relative to the target's own recent boxes (0: check off)", dynamic=True, low=0.0, high=1.0)
@@ -179,7 +185,8 @@ def follow_configs(params: NodeParameters) -> tuple[StateConfig, ReacquireConfig
         target_timeout_s=params.target_timeout_s)
     search = ReacquireConfig(
         budget=params.reacquire_budget, proposal_ratio=params.proposal_ratio, verify_iou=params.verify_iou,
-        verify_ratio=params.verify_ratio, appearance_ratio=params.appearance_ratio,
+        verify_ratio=params.verify_ratio, drift_check_every=params.drift_check_every,
+        drift_after_checks=params.drift_after_checks, appearance_ratio=params.appearance_ratio,
         far_extra_frames=params.far_extra_frames)
     reacquire = search if params.reacquire else False
     return states, reacquire

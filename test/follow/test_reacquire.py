@@ -157,6 +157,25 @@ def test_back_on_the_person_after_an_upward_camera_jerk(vtest) -> None:
     assert recovery.wrong_frames == 0 and recovery.stale_frames <= 3  # LOST after lost_after_frames low frames
 
 
+def test_the_drift_check_sees_the_network_follow_someone_else(vtest) -> None:
+    """A 300 px jerk puts another walker in the window: the scores stay good, only the backward check sees it."""
+    frames, truth = vtest
+    scenario = camera_jerk("jerk onto another walker", frames, truth, 15, -300, 0)
+    for every, most_stale in ((0, None), (2, 6)):
+        tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=ReacquireConfig(drift_check_every=every))
+        tracker.initialize(scenario.frames[0], scenario.truth[0], stamp=0.0)
+        results = [tracker.track(f, stamp=0.1 * i) for i, f in enumerate(scenario.frames[1:], 1)]
+        states = [TrackState.TRACKING] + [r.state for r in results]
+        recovery = score_recovery(states, [scenario.truth[0]] + [r.box for r in results], scenario.truth, 15)
+        assert recovery.wrong_frames == 0
+        if most_stale is None:  # without the check the track follows him to the end
+            assert recovery.stale_frames == len(frames) - 15 and recovery.lost_frames == 0
+        else:
+            lost = next(r for r in results if r.event == TrackEvent.LOST)
+            assert recovery.stale_frames <= most_stale and "backward check" in lost.reason
+            assert lost.box == truth[14] or iou(lost.box, truth[14]) > 0.9  # back to the last verified box
+
+
 def test_a_black_out_is_reported_lost_with_the_last_box_seen(vtest) -> None:
     frames, truth = vtest
     scenario = black_out("black-out", frames, truth, 8, 12)

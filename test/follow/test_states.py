@@ -25,6 +25,19 @@ def test_start_then_lost_after_consecutive_low_frames_only() -> None:
     assert all(u.event == TrackEvent.NONE for u in updates[:6])
 
 
+def test_lost_at_once_for_another_reason_with_the_time_last_seen() -> None:
+    machine = TrackStateMachine(ABSOLUTE)
+    machine.start(0.0)
+    run(machine, [0.6, 0.6, 0.6])
+    update = machine.lose(0.4, 0.2, "the backward check failed")
+    assert (update.state, update.event) == (TrackState.LOST, TrackEvent.LOST)
+    assert update.reason == "the backward check failed"
+    assert update.seconds_since_seen == pytest.approx(0.2)
+    assert machine.lose(0.5, 0.2, "again").event == TrackEvent.NONE  # already LOST
+    updates = [machine.update(0.6, 0.6), machine.update(0.6, 0.7)]
+    assert updates[-1].event == TrackEvent.REACQUIRED  # the usual hysteresis brings it back
+
+
 def test_seconds_since_seen_is_zero_while_tracking_and_grows_while_lost() -> None:
     machine = TrackStateMachine(ABSOLUTE)
     machine.start(10.0)

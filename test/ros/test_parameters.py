@@ -64,7 +64,8 @@ def test_descriptors_carry_type_range_and_read_only():
         "lost_score_threshold", "frame_buffer_s", "publish_debug_image", "image_timeout_s", "lost_score_ratio",
         "lost_after_frames", "found_score_threshold", "found_score_ratio", "found_after_frames", "target_timeout_s",
         "reacquire", "reacquire_budget", "status_rate_hz", "frame_buffer_mb", "max_stamp_ahead_s", "clock_reset_s",
-        "proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio", "far_extra_frames"}
+        "proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio", "far_extra_frames", "drift_check_every",
+        "drift_after_checks"}
 
 
 def test_follow_parameters_map_onto_the_library_and_are_checked_together():
@@ -73,13 +74,15 @@ def test_follow_parameters_map_onto_the_library_and_are_checked_together():
     assert follow_configs(dataclasses.replace(DEFAULTS, reacquire=False))[1] is False
     assert follow_configs(dataclasses.replace(DEFAULTS, reacquire_budget=3))[1].budget == 3
     changed = dataclasses.replace(DEFAULTS, proposal_ratio=0.5, verify_iou=0.0, verify_ratio=0.9, appearance_ratio=0.0,
-                                  far_extra_frames=2)
+                                  far_extra_frames=2, drift_check_every=0, drift_after_checks=3)
     assert follow_configs(changed)[1] == ReacquireConfig(proposal_ratio=0.5, verify_iou=0.0, verify_ratio=0.9,
-                                                         appearance_ratio=0.0, far_extra_frames=2)
+                                                         appearance_ratio=0.0, far_extra_frames=2,
+                                                         drift_check_every=0, drift_after_checks=3)
     for name in ("proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio"):
         ranged = descriptor(name)
         assert not ranged.read_only and ranged.floating_point_range[0].to_value == 1.0
     assert descriptor("far_extra_frames").integer_range[0].from_value == 0
+    assert descriptor("drift_after_checks").integer_range[0].from_value == 1
     assert check_together(DEFAULTS) is None
     reason = check_together(dataclasses.replace(DEFAULTS, found_score_threshold=0.1))
     assert reason is not None and "found_score_threshold" in reason and "lost_score_threshold" in reason
