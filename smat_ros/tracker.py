@@ -33,6 +33,7 @@ from smat_ros.model import SMAT, decode_boxes
 
 log = logging.getLogger(__name__)
 
+SAME_PLACE_IOU = 0.5  # boxes overlapping this much on consecutive frames are the same thing
 RECENT_SIZES = 15  # seen boxes whose median size is the target's size while LOST (a few drifting boxes do not count)
 
 
@@ -52,7 +53,7 @@ class TrackResult:
     reason: str = ""
     searches: int = 0  # extra network runs spent on the re-acquisition search on this frame
     detection: Box | None = None  # LOST: the normal window's box, at the candidate or where the target is expected
-    refused: str = ""  # LOST: why that box did not count towards re-acquisition (score, size, colour, verify)
+    refused: str = ""  # LOST: why that box did not count (score, size, colour, verify, verify (last frame))
     proposal: Box | None = None  # LOST: a search tile's peak, proposed as the candidate for the next frames
 
     @property
@@ -137,6 +138,7 @@ class Tracker:
         self._verified_seen: tuple[Box, float] = ((0.0, 0.0, 0.0, 0.0), 0.0)  # last box that passed it, its stamp
         self._sizes: collections.deque[tuple[float, float]] = collections.deque(maxlen=RECENT_SIZES)  # seen w, h
         self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
+        self._verify_failed: Box | None = None  # a LOST-time box the backward check refused on the last frame
         self._candidate_far = False  # whether it was found by a tile (away from where the target was expected)
         self._motion = ConstantVelocityFilter(PIXEL_MOTION)  # centre of the seen boxes, pixels over stamps
         self._appearance = AppearanceModel()  # colours of the first box, a second opinion on candidates
@@ -350,8 +352,12 @@ class Tracker:
         runs, counted = 0, None
         refused = self._refusal(frame, box, self._states.accepts(score, not confirming))
         if not refused and config.verify_iou > 0:
-            runs += 1
-            refused = "" if self._verified(frame, box) else "verify"
+            if self._verify_failed is not None and box_iou(box, self._verify_failed) >= SAME_PLACE_IOU:
+                refused, self._verify_failed = "verify (last frame)", None  # failed there last frame: tiles' turn
+            else:
+                runs += 1
+                refused = "" if self._verified(frame, box) else "verify"
+                self._verify_failed = box if refused else None
         if refused:
             self._candidate, self._candidate_far = None, False
         else:

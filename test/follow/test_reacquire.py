@@ -176,6 +176,20 @@ def test_the_drift_check_sees_the_network_follow_someone_else(vtest) -> None:
             assert lost.box == truth[14] or iou(lost.box, truth[14]) > 0.9  # back to the last verified box
 
 
+def test_a_box_refused_by_the_backward_check_leaves_the_next_frame_to_the_tiles(vtest) -> None:
+    """With a backward check nothing passes, a refused place is not checked again on the next frame."""
+    frames, truth = vtest
+    scenario = camera_jerk("jerk", frames, truth, 10, -230, 0)
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=ReacquireConfig(verify_iou=1.0))
+    tracker.initialize(scenario.frames[0], scenario.truth[0], stamp=0.0)
+    results = [tracker.track(f, stamp=0.1 * i) for i, f in enumerate(scenario.frames[1:], 1)]
+    assert all(r.state == TrackState.LOST for r in results[12:])  # nothing is ever accepted
+    assert "verify (last frame)" in [r.refused for r in results]
+    for earlier, later in zip(results, results[1:], strict=False):
+        if earlier.refused == "verify" and later.detection and iou(later.detection, earlier.detection) >= 0.5:
+            assert later.refused != "verify"  # not checked again at once: its network run went to a tile
+
+
 def test_a_black_out_is_reported_lost_with_the_last_box_seen(vtest) -> None:
     frames, truth = vtest
     scenario = black_out("black-out", frames, truth, 8, 12)
