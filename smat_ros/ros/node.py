@@ -302,6 +302,16 @@ class TrackerNode(LifecycleNode):
                 self._stamps.restart()
                 self._frame_shape = None
 
+    def destroy_node(self) -> None:
+        """Destroy the node and its lifecycle state machine, so that the DDS participant goes now.
+
+        rclpy's LifecycleNode leaves its state machine holding the node handle, which defers the handle's
+        destruction to the interpreter's teardown; :func:`signals.exit_process` skips that teardown, so every stop
+        left the participant's shared-memory segments in /dev/shm (16 MiB each, measured: 6.9 GiB after a day of
+        tests on this machine)."""
+        super().destroy_node()
+        self._state_machine.destroy_when_not_in_use()
+
     def close(self) -> None:
         """Close the inputs and release the worker, the publishers and the model (any state)."""
         self._close_inputs()

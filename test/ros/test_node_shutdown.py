@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -68,3 +69,31 @@ def test_a_signal_stops_the_node_quickly_and_cleanly(ros, checkpoint_path, frame
     assert code == 0, log
     assert "Traceback" not in log and "context is invalid" not in log, log
     assert stopped_s < STOP_BOUND_S, f"stopped {stopped_s:.2f} s after {signal.Signals(signum).name}"
+
+
+def shared_memory_files(pid: int) -> set[str]:
+    """The Fast DDS shared-memory files (segments, port locks) process ``pid`` has mapped."""
+    with open(f"/proc/{pid}/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "/dev/shm/" in line}
+    return {path for path in paths if Path(path).name.startswith(("fastrtps_", "sem.fastrtps_"))}
+
+
+def test_a_stopped_node_leaves_no_shared_memory_behind(ros, checkpoint_path, tmp_path):
+    """Alone in its domain, every shared-memory file the node created is gone after SIGINT (files that earlier
+    processes left behind are not the node's to remove, though it may map them)."""
+    domain_id = ros.next_domain_id()
+    existing = set(os.listdir("/dev/shm"))
+    process = ros.run_module("smat_ros.ros.node", ["-p", f"checkpoint:={checkpoint_path}"], domain_id,
+                             tmp_path / "node.log")
+    try:
+        deadline = time.monotonic() + 60
+        while "active:" not in (tmp_path / "node.log").read_text():
+            assert time.monotonic() < deadline and process.poll() is None, (tmp_path / "node.log").read_text()
+            time.sleep(0.1)
+        mapped = {path for path in shared_memory_files(process.pid) if Path(path).name not in existing}
+        assert any(Path(path).exists() for path in mapped), "the node created no Fast DDS shared memory"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        ros.stop(process)
+    assert not [path for path in mapped if Path(path).exists()], (tmp_path / "node.log").read_text()
