@@ -25,20 +25,22 @@ if ! [ -x "$PY" ] || ! (cd / && "$PY" -c "import smat_ros.msg, smat_ros.ros.node
 fi
 
 # SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh runs the demo with the official weights.
-# Trained weights use the loss thresholds of config/tracker.yaml; the untrained fixture never turns LOST (both the
-# absolute and the relative threshold and the drift check off), else its arbitrary scores would flip the state.
+# Trained weights use the loss thresholds of config/tracker.yaml (the demo weights with the drift check on, as for
+# following a person); the untrained fixture never turns LOST (both the absolute and the relative threshold off),
+# else its arbitrary scores would flip the state.
 STATE_PARAMS=()
 if [ -n "${SMAT_CHECKPOINT:-}" ]; then
   CHECKPOINT=$SMAT_CHECKPOINT
 elif [ -f weights/smat_demo.safetensors ]; then
   CHECKPOINT=weights/smat_demo.safetensors
+  STATE_PARAMS=(-p drift_check_every:=2)
   echo "NOTE: using the demo weights (weights/MODEL_CARD.md): two CPU hours of training on synthetic scenes, no real" >&2
   echo "NOTE: tracking data. They follow the walking person to the sign post; where the box drifts onto the group he" >&2
   echo "NOTE: joins, the drift check reports LOST (docs/follow.md)." >&2
   echo "NOTE: For the paper's tracker run   SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh" >&2
 else
   CHECKPOINT=test/fixtures/smat_reference/checkpoint.pth.tar
-  STATE_PARAMS=(-p lost_score_threshold:=0.0 -p lost_score_ratio:=0.0 -p drift_check_every:=0)
+  STATE_PARAMS=(-p lost_score_threshold:=0.0 -p lost_score_ratio:=0.0)
   echo "WARNING: weights/smat_demo.safetensors not found: using the test fixture weights, a seeded network that" >&2
   echo "WARNING: was NOT trained on real objects. The pipeline runs, but the box will not follow the person well." >&2
 fi

@@ -44,7 +44,7 @@ class ReacquireConfig:
     proposal_ratio: float = 0.7  # a tile's peak proposes a candidate at this times the recent median score
     verify_iou: float = 0.5  # run backwards from a candidate, the network must find the first box this well (0: off)
     verify_ratio: float = 0.7  # ... with a score of at least this times the track's recent median score
-    drift_check_every: int = 2  # while TRACKING, run that backward check on the box every this many frames (0: off)
+    drift_check_every: int = 0  # while TRACKING, run that backward check on the box every this many frames (0: off)
     drift_after_checks: int = 2  # this many failed checks in a row: TRACKING -> LOST (the network follows another)
 
     def __post_init__(self) -> None:

@@ -92,7 +92,7 @@ class NodeParameters:
         dynamic=True, low=0.0, high=1.0)
     drift_check_every: int = _param(
         REACQUIRE.drift_check_every, "while TRACKING, run the backward check on the box every this many frames "
-        "(0: off; each check costs about one network run)", dynamic=True, low=0, high=1000)
+        "(0: off; 2 for following a person: each check costs about one network run)", dynamic=True, low=0, high=1000)
     drift_after_checks: int = _param(
         REACQUIRE.drift_after_checks, "failed backward checks in a row before TRACKING -> LOST (the network follows "
         "something else)", dynamic=True, low=1, high=1000)

@@ -180,7 +180,8 @@ def test_a_box_refused_by_the_backward_check_leaves_the_next_frame_to_the_tiles(
     """With a backward check nothing passes, a refused place is not checked again on the next frame."""
     frames, truth = vtest
     scenario = camera_jerk("jerk", frames, truth, 10, -230, 0)
-    tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=ReacquireConfig(verify_iou=1.0))
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu",
+                                      reacquire=ReacquireConfig(verify_iou=1.0, drift_check_every=2))
     tracker.initialize(scenario.frames[0], scenario.truth[0], stamp=0.0)
     results = [tracker.track(f, stamp=0.1 * i) for i, f in enumerate(scenario.frames[1:], 1)]
     assert all(r.state == TrackState.LOST for r in results[12:])  # nothing is ever accepted
