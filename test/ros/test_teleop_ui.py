@@ -302,7 +302,9 @@ def test_with_a_token_requests_without_it_are_refused(rig, browser, ros):
         browser.delete_all_cookies()
         browser.get(url + "?token=open-sesame")  # the debug video: the tracker renders it for this subscriber
         wait_for(lambda: teleop(browser, "window.teleop.framesShown") >= 3, what="debug frames with the token")
-        assert teleop(browser, "teleop.stats && teleop.stats.video_topic") == "/smat_tracker/debug_image"
+        video_topic = wait_for(lambda: teleop(browser, "teleop.stats && teleop.stats.video_topic"),
+                               what="the periodic stats event")  # frames can come before the first stats event
+        assert video_topic == "/smat_tracker/debug_image"
         sizes = teleop(browser, "[teleop.frame.width, teleop.frame.bitmap.width]")
         assert sizes == [768, 384]  # a smaller JPEG, boxes still in the camera's pixels
         opened = browser.execute_async_script(
