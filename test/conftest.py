@@ -16,6 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE = FIXTURES / "smat_reference"
 CHECKPOINT = REFERENCE / "checkpoint.pth.tar"
 SEQUENCE = FIXTURES / "vtest_person"
+DEMO_WEIGHTS = Path(__file__).parents[1] / "weights" / "smat_demo.safetensors"
 
 torch.set_num_threads(2)
 
@@ -31,6 +32,15 @@ def fixture_model(checkpoint_path: Path) -> SMAT:
     """SMAT with the fixture weights, eval mode, CPU float32 (shared: tests must not change it)."""
     model = SMAT()
     load_weights(model, checkpoint_path)
+    return model.eval()
+
+
+@pytest.fixture(scope="session")
+def demo_model() -> SMAT:
+    """SMAT with the bundled demo weights (a trained network: its score peaks are distinct enough to judge
+    precision), eval mode, CPU float32 (shared: tests must not change it)."""
+    model = SMAT()
+    load_weights(model, DEMO_WEIGHTS)
     return model.eval()
 
 

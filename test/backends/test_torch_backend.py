@@ -1,8 +1,6 @@
 """The torch backend: BatchNorm folding, graph modes and precisions, parity with the reference outputs."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -15,13 +13,11 @@ from smat_ros.backends.torch_backend import (
     inference_model,
     resolve_graph,
 )
-from smat_ros.checkpoint import load_weights
 from smat_ros.model import SMAT
 from smat_ros.model.folding import count_batchnorms, count_parameters, fold_batchnorm
 
 CPU = torch.device("cpu")
 IO_TOLERANCE = 1e-4
-DEMO_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "smat_demo.safetensors"
 FP16_MAX = float(torch.finfo(torch.float16).max)
 
 
@@ -103,11 +99,9 @@ def test_wrong_feature_type_is_rejected(fixture_model: SMAT, crops: tuple[np.nda
         backend.track(np.zeros((1, 128, 4, 64), np.float32), crops[1])
 
 
-def test_fp16_runs_a_folded_copy_whose_numbers_fit_float16() -> None:
+def test_fp16_runs_a_folded_copy_whose_numbers_fit_float16(demo_model: SMAT) -> None:
     """The demo weights' BatchNorm variances overflow float16; the fp16 model folds them and tracks like fp32."""
-    demo = SMAT()
-    load_weights(demo, DEMO_WEIGHTS)
-    demo.eval()
+    demo = demo_model
     assert max(float(buffer.max()) for name, buffer in demo.named_buffers() if name.endswith("running_var")) > FP16_MAX
     half = inference_model(demo, "eager", CPU, torch.float16)
     assert count_batchnorms(half) < count_batchnorms(demo)

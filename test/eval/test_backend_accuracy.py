@@ -18,7 +18,6 @@ import torch
 from smat_ros import Tracker
 from smat_ros.backends import BackendOptions
 from smat_ros.backends.torch_backend import cpu_has_bf16
-from smat_ros.checkpoint import load_weights
 from smat_ros.eval.backend_accuracy import (
     GATE,
     GateSequence,
@@ -32,16 +31,7 @@ from smat_ros.model import SMAT
 from smat_ros.video import parse_box
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_WEIGHTS = ROOT / "weights" / "smat_demo.safetensors"
 SEQUENCE = ROOT / "test" / "fixtures" / "vtest_person"
-
-
-@pytest.fixture(scope="module")
-def demo_model() -> SMAT:
-    """The demo network (a trained one: its score peaks are distinct enough to judge precision)."""
-    model = SMAT()
-    load_weights(model, DEMO_WEIGHTS)
-    return model.eval()
 
 
 @pytest.fixture(scope="module")
