@@ -57,6 +57,7 @@ from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
 from smat_ros.ros.parameters import (
     DEFAULTS,
     FIELDS,
+    FOLLOW_PARAMETERS,
     NodeParameters,
     check,
     check_together,
@@ -74,10 +75,6 @@ SERVICE_QOS = QoSProfile(depth=256, reliability=qos_profile_services_default.rel
                          durability=qos_profile_services_default.durability)  # bursts of calls are all answered
 DIAGNOSTICS_PERIOD_S = 1.0
 HEARTBEAT_CHECK_S = 0.05  # how often the heartbeat timer looks whether a status is due
-FOLLOW_PARAMETERS = {"lost_score_threshold", "lost_score_ratio", "lost_after_frames", "found_score_threshold",
-                     "found_score_ratio", "found_after_frames", "target_timeout_s", "reacquire", "reacquire_budget",
-                     "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every", "drift_after_checks",
-                     "appearance_ratio", "far_extra_frames"}
 LOG_THROTTLE_S = 5.0
 
 

@@ -176,18 +176,21 @@ def check(name: str, value: Any, defaults: Any = DEFAULTS) -> str | None:
     return None
 
 
+# node parameter -> field of the library's StateConfig / ReacquireConfig: the one map follow_configs and the node's
+# "a follow parameter changed" test both read
+STATE_PARAMETERS = {name: name for name in ("lost_score_threshold", "lost_score_ratio", "lost_after_frames",
+                                            "found_score_threshold", "found_score_ratio", "found_after_frames",
+                                            "target_timeout_s")}
+REACQUIRE_PARAMETERS = {"reacquire_budget": "budget", **{name: name for name in (
+    "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every", "drift_after_checks", "appearance_ratio",
+    "far_extra_frames")}}
+FOLLOW_PARAMETERS = frozenset({*STATE_PARAMETERS, *REACQUIRE_PARAMETERS, "reacquire"})
+
+
 def follow_configs(params: NodeParameters) -> tuple[StateConfig, ReacquireConfig | bool]:
     """The library's state and re-acquisition settings from the node's parameters; ConfigError if inconsistent."""
-    states = StateConfig(
-        lost_score_threshold=params.lost_score_threshold, lost_score_ratio=params.lost_score_ratio,
-        lost_after_frames=params.lost_after_frames, found_score_threshold=params.found_score_threshold,
-        found_score_ratio=params.found_score_ratio, found_after_frames=params.found_after_frames,
-        target_timeout_s=params.target_timeout_s)
-    search = ReacquireConfig(
-        budget=params.reacquire_budget, proposal_ratio=params.proposal_ratio, verify_iou=params.verify_iou,
-        verify_ratio=params.verify_ratio, drift_check_every=params.drift_check_every,
-        drift_after_checks=params.drift_after_checks, appearance_ratio=params.appearance_ratio,
-        far_extra_frames=params.far_extra_frames)
+    states = StateConfig(**{field: getattr(params, name) for name, field in STATE_PARAMETERS.items()})
+    search = ReacquireConfig(**{field: getattr(params, name) for name, field in REACQUIRE_PARAMETERS.items()})
     reacquire = search if params.reacquire else False
     return states, reacquire
 
