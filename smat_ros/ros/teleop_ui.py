@@ -45,6 +45,7 @@ from smat_ros.teleop.rate import RateMeter
 from smat_ros.teleop.server import Reply, ServerConfig, TeleopServer
 
 VIDEO_CHOICES = ("camera", "debug")
+SERVICE_WAIT_S = 2.0  # how long a request waits for the tracker's service before it is refused
 IMAGE_QOS_CHOICES = ("sensor_data", "reliable")
 EVENT_QOS = QoSProfile(depth=10)
 
@@ -205,9 +206,20 @@ class TeleopUi(Node):
         response = await self._call(self._clear_client, Trigger.Request())
         return response if isinstance(response, Reply) else Reply(response.success, response.message)
 
+    @staticmethod
+    async def _service_ready(client: Client) -> bool:
+        """Whether the service is there, waiting up to SERVICE_WAIT_S (discovery can lag behind a running tracker)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SERVICE_WAIT_S
+        while not client.service_is_ready():
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
     async def _call(self, client: Client, request: Any) -> Any:
         """The service's response, or a failed Reply saying why there is none."""
-        if not client.service_is_ready():
+        if not await self._service_ready(client):
             return Reply(False, f"the tracker's {client.srv_name} service is not available: is the tracker "
                                 f"running and active (parameter tracker={self.params.tracker!r})?")
         loop = asyncio.get_running_loop()
