@@ -828,7 +828,8 @@ class TrackerNode(LifecycleNode):
         try:
             self._diagnose()
         except Exception as exc:  # a diagnostics bug must not stop the executor
-            self.get_logger().error(f"/diagnostics failed: {exc!r}", throttle_duration_sec=LOG_THROTTLE_S)
+            if self.context.ok():  # else a signal is shutting the context down under this timer: nothing to report
+                self.get_logger().error(f"/diagnostics failed: {exc!r}", throttle_duration_sec=LOG_THROTTLE_S)
 
     def _diagnose(self) -> None:
         """Publish one DiagnosticArray."""
