@@ -11,6 +11,7 @@ frames where that box is on him (0-32, played forward and back); the synthetic t
     python scripts/evaluate_follow.py                      # the table for docs/follow.md
     python scripts/evaluate_follow.py --synthetic 0        # vtest only
     python scripts/evaluate_follow.py --verify-iou 0       # without the backward check
+    python scripts/evaluate_follow.py --camera-motion      # with camera-motion compensation
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import torch
 from tqdm import tqdm
 
 from smat_ros.crop import box_iou
+from smat_ros.follow.camera_motion import CameraMotionEstimator
 from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.follow.scenarios import BACK_IOU, Scenario, black_out, camera_jerk, score_recovery
 from smat_ros.follow.states import StateConfig, TrackState
@@ -143,6 +145,18 @@ def synthetic_scenarios(count: int) -> list[Scenario]:
     return out
 
 
+def camera_motion_cost(scenarios: list[Scenario]) -> dict[tuple[int, int], float]:
+    """Mean milliseconds of one camera-motion estimate (CameraMotionEstimator.update) per frame size (w, h)."""
+    seconds: dict[tuple[int, int], list[float]] = collections.defaultdict(list)
+    for scenario in scenarios:
+        estimator = CameraMotionEstimator()
+        for frame in scenario.frames:
+            start = time.perf_counter()
+            estimator.update(frame)
+            seconds[(frame.shape[1], frame.shape[0])].append(time.perf_counter() - start)
+    return {size: 1e3 * statistics.mean(values) for size, values in seconds.items()}
+
+
 def print_table(rows: list[Row]) -> None:
     """The Markdown table of the rows and a summary line."""
     print("| sequence | frames to reacquire | frames on a wrong target | frames TRACKING off target (drift) "
@@ -176,8 +190,12 @@ def main() -> int:
     searched = [f for f in dataclasses.fields(ReacquireConfig) if isinstance(f.default, int | float)]
     for config, fields in ((StateConfig, dataclasses.fields(StateConfig)), (ReacquireConfig, searched)):
         for field in fields:
-            parser.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default), default=field.default,
-                                help=f"{config.__name__}.{field.name} (default {field.default})")
+            flag = f"--{field.name.replace('_', '-')}"
+            text = f"{config.__name__}.{field.name} (default {field.default})"
+            if isinstance(field.default, bool):
+                parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=text)
+            else:
+                parser.add_argument(flag, type=type(field.default), default=field.default, help=text)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
@@ -190,6 +208,11 @@ def main() -> int:
     print(f"\nweights {args.checkpoint.name}, {states}, {search}, "
           f"{torch.get_num_threads()} thread(s)\n")
     print_table(rows)
+    costs = camera_motion_cost(scenarios)
+    step = statistics.mean(r.ms_off for r in rows)
+    print("camera-motion estimate alone (each frame with --camera-motion): " + ", ".join(
+        f"{ms:.2f} ms/frame at {w}x{h}" for (w, h), ms in sorted(costs.items(), reverse=True))
+        + f"; a normal step {step:.1f} ms/frame (mean over the rows)")
     return 0
 
 

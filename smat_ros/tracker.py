@@ -26,6 +26,7 @@ from smat_ros.crop import Box, box_iou, clip_box, hann_window, map_box_back, sam
 from smat_ros.device import resolve_device
 from smat_ros.errors import NetworkOutputError, NotInitializedError
 from smat_ros.follow.appearance import AppearanceModel
+from smat_ros.follow.camera_motion import CameraMotionEstimator, CameraShift
 from smat_ros.follow.motion import ConstantVelocityFilter
 from smat_ros.follow.reacquire import PIXEL_MOTION, ReacquireConfig, ReacquisitionSearch, box_at, similar_size
 from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
@@ -55,6 +56,7 @@ class TrackResult:
     detection: Box | None = None  # LOST: the normal window's box, at the candidate or where the target is expected
     refused: str = ""  # LOST: why that box did not count (score, size, colour, verify, verify (last frame))
     proposal: Box | None = None  # LOST: a search tile's peak, proposed as the candidate for the next frames
+    camera_shift: CameraShift = CameraShift()  # the camera's image shift from the last frame (camera_motion on)
 
     @property
     def visible(self) -> bool:
@@ -145,6 +147,8 @@ class Tracker:
         self._idle_reason = ""  # why a timed-out target was dropped
         self._first_search: tuple[np.ndarray, float, Box] | None = None  # the first frame's search crop, for verify()
         self._frame_shape: tuple[int, ...] = ()  # of the last frame seen, to plan a search after a reconfigure
+        self._camera: CameraMotionEstimator | None = None  # the camera's image shift (ReacquireConfig.camera_motion)
+        self._configure_camera()
 
     @classmethod
     def from_checkpoint(
@@ -207,6 +211,17 @@ class Tracker:
                 self._box = self._seen_box
                 self._search.start(self._frame_shape, (0.0, 0.0, *self._usual_size()))
             self._candidate = None
+            self._configure_camera()
+
+    def _configure_camera(self) -> None:
+        """Start, retune or stop the camera-motion estimate as the re-acquisition settings say."""
+        config = self._search.config if self._search is not None else None
+        if config is None or not config.camera_motion:
+            self._camera = None
+        elif self._camera is None:
+            self._camera = CameraMotionEstimator(config.camera_motion_confidence)
+        else:
+            self._camera.min_confidence = config.camera_motion_confidence
 
     def reset(self) -> None:
         """Forget the target."""
@@ -239,6 +254,9 @@ class Tracker:
         self._restart_drift_check(target, stamp_s)
         if self._search is not None:
             self._appearance.start(frame, target)
+        if self._camera is not None:
+            self._camera.reset()
+            self._camera.update(frame)
 
     def locate(self, frame: np.ndarray, box: Box, window: bool = True) -> tuple[Box, float]:
         """Run the network on the search crop around ``box`` (at its scale): the unclipped frame box and its score.
@@ -295,8 +313,9 @@ class Tracker:
         frame = validate_frame(frame)
         self._frame_shape = frame.shape
         stamp_s = time.monotonic() if stamp is None else float(stamp)
+        shift = self._follow_camera(frame)
         if self._search is not None and self._states.state == TrackState.LOST:
-            return self._track_lost(frame, stamp_s)
+            return dataclasses.replace(self._track_lost(frame, stamp_s), camera_shift=shift)
         predicted, score = self.locate(frame, self._box)
         self._box = self._clip(predicted, frame)
         seen = not self._states.is_low(score)
@@ -310,7 +329,30 @@ class Tracker:
             self._box = self._seen_box
             self._candidate = None
             self._search.start(frame.shape, self._expected_box(frame, stamp_s))
-        return self._result(score, update, checks)
+        return dataclasses.replace(self._result(score, update, checks), camera_shift=shift)
+
+    def _follow_camera(self, frame: np.ndarray) -> CameraShift:
+        """With camera_motion on: the camera's image shift since the last frame, the track moved by it if believed."""
+        if self._camera is None:
+            return CameraShift()
+        shift = self._camera.update(frame)
+        if shift.accepted:
+            self._move_track(frame, shift.dx, shift.dy)
+        return shift
+
+    def _move_track(self, frame: np.ndarray, dx: float, dy: float) -> None:
+        """Move every box of the track on the image by (dx, dy) (the camera moved), keeping their centres on it."""
+
+        def moved(box: Box) -> Box:
+            """``box`` shifted, its centre kept inside the frame."""
+            return box_at((box[0] + 0.5 * box[2] + dx, box[1] + 0.5 * box[3] + dy), (box[2], box[3]), frame.shape)
+
+        self._box = moved(self._box) if self._box is not None else None
+        self._seen_box = moved(self._seen_box) if self._seen_box is not None else None
+        self._candidate = moved(self._candidate) if self._candidate is not None else None
+        self._verify_failed = moved(self._verify_failed) if self._verify_failed is not None else None
+        self._verified_seen = (moved(self._verified_seen[0]), self._verified_seen[1])
+        self._motion.shift(dx, dy)
 
     def _check_drift(self, frame: np.ndarray, stamp_s: float, update: StateUpdate) -> tuple[StateUpdate, int]:
         """Every ``drift_check_every`` TRACKING frames, :meth:`verify` the box; LOST after ``drift_after_checks``

@@ -60,6 +60,11 @@ class ConstantVelocityFilter:
         """Forget the track (a new target, or the target found again somewhere else)."""
         self._state = None
 
+    def shift(self, dx: float, dy: float) -> None:
+        """Move the filtered position by (dx, dy), e.g. with the camera's image shift; the velocity is kept."""
+        if self._state is not None:
+            self._state[:2] += (dx, dy)
+
     def update(self, x: float, y: float, stamp_s: float) -> None:
         """Fold in a point measured at ``stamp_s``; a stamp not after the last one restarts the filter there."""
         measured = np.array([x, y])

@@ -15,6 +15,11 @@ then ``budget`` tiles, so that a frame costs at most ``1 + budget`` network runs
   and colour tests, and the network run backwards (``Tracker.verify``: the candidate as the template, searched for
   on the first frame) finds the first box with IoU >= ``verify_iou`` and a score >= ``verify_ratio`` x the recent
   median. That check costs one network run, taken from the frame's tile budget.
+
+With ``camera_motion`` on, every frame first estimates the camera's image shift from the previous frame
+(:mod:`smat_ros.follow.camera_motion`) and, when it is believed, moves the track with it (the box, the last seen
+box, the candidate and the motion filter) before the normal window runs: a camera jerk larger than the search
+window no longer loses the target.
 """
 from __future__ import annotations
 
@@ -46,6 +51,8 @@ class ReacquireConfig:
     verify_ratio: float = 0.7  # ... with a score of at least this times the track's recent median score
     drift_check_every: int = 0  # while TRACKING, run that backward check on the box every this many frames (0: off)
     drift_after_checks: int = 2  # this many failed checks in a row: TRACKING -> LOST (the network follows another)
+    camera_motion: bool = False  # move the search (and the track) with the camera's image shift (moving cameras)
+    camera_motion_confidence: float = 0.1  # ... when the shift's phase-correlation peak is at least this
 
     def __post_init__(self) -> None:
         """Reject values that would make the search empty or endless."""
@@ -59,7 +66,7 @@ class ReacquireConfig:
         if not 0.0 <= self.appearance_ratio <= 1.0:
             raise ConfigError(f"ReacquireConfig.appearance_ratio must be in [0, 1] (0 = off), "
                               f"got {self.appearance_ratio}")
-        for name in ("proposal_ratio", "verify_iou", "verify_ratio"):
+        for name in ("proposal_ratio", "verify_iou", "verify_ratio", "camera_motion_confidence"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"ReacquireConfig.{name} must be in [0, 1], got {getattr(self, name)}")
         if self.drift_check_every < 0 or self.drift_after_checks < 1:

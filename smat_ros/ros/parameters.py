@@ -102,6 +102,13 @@ class NodeParameters:
     far_extra_frames: int = _param(
         REACQUIRE.far_extra_frames, "extra frames a candidate proposed by a search tile (away from where the target "
         "is expected) must hold before LOST -> TRACKING", dynamic=True, low=0, high=100)
+    camera_motion: bool = _param(
+        REACQUIRE.camera_motion, "estimate the camera's image shift between frames (phase correlation) and move the "
+        "search with it: a jerk of a moving camera (drone, pan-tilt, robot turning) larger than the search window does "
+        "not lose the target (needs reacquire; about 2 ms per frame at 768x576)", dynamic=True)
+    camera_motion_confidence: float = _param(
+        REACQUIRE.camera_motion_confidence, "a camera shift is used only when its phase-correlation peak is at least "
+        "this (and it explains the frames better than no shift)", dynamic=True, low=0.0, high=1.0)
     status_rate_hz: float = _param(
         2.0, "~/status heartbeat rate while no frame is processed, with seconds_since_image (0: off)", dynamic=True,
         low=0.0, high=100.0)
@@ -183,7 +190,7 @@ STATE_PARAMETERS = {name: name for name in ("lost_score_threshold", "lost_score_
                                             "target_timeout_s")}
 REACQUIRE_PARAMETERS = {"reacquire_budget": "budget", **{name: name for name in (
     "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every", "drift_after_checks", "appearance_ratio",
-    "far_extra_frames")}}
+    "far_extra_frames", "camera_motion", "camera_motion_confidence")}}
 FOLLOW_PARAMETERS = frozenset({*STATE_PARAMETERS, *REACQUIRE_PARAMETERS, "reacquire"})
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from smat_ros.config import ConfigError
@@ -21,11 +20,9 @@ from smat_ros.follow.reacquire import (
 from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery
 from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.tracker import Tracker
-from smat_ros.video import list_images, read_image
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "weights" / "smat_demo.safetensors"
-VTEST = ROOT / "test" / "fixtures" / "vtest_person"
 SHAPE = (576, 768, 3)
 BOX = (562.0, 237.0, 39.0, 87.0)
 
@@ -95,16 +92,6 @@ def test_invalid_reacquire_config() -> None:
                     {"verify_iou": 1.5}, {"verify_ratio": -0.1}, {"proposal_ratio": 2.0}):
         with pytest.raises(ConfigError):
             ReacquireConfig(**changes)
-
-
-@pytest.fixture(scope="module")
-def vtest() -> tuple[list[np.ndarray], list[tuple[float, ...]]]:
-    """The first 32 vtest frames and the demo network's boxes on them (the truth for the changed sequences)."""
-    frames = [read_image(p) for p in list_images(VTEST / "img")][:32]
-    init = tuple(float(v) for v in (VTEST / "init.txt").read_text().split(","))
-    tracker = Tracker.from_checkpoint(DEMO, device="cpu")
-    tracker.initialize(frames[0], init, stamp=0.0)
-    return frames, [init] + [tracker.track(f, stamp=0.1 * i).box for i, f in enumerate(frames[1:], 1)]
 
 
 def run(scenario: Scenario, reacquire: bool) -> tuple[list, list, list]:
