@@ -1,5 +1,6 @@
 """Follow-me outputs of the node over DDS: FollowTarget and target_ray with and without camera_info, the events of a
-scripted loss and recovery in order, the status heartbeat without images, and the follow parameters at run time."""
+scripted loss and recovery in order, the status heartbeat without images, and the follow parameters at run time
+(the drift check and camera-motion compensation among them)."""
 from __future__ import annotations
 
 import math
@@ -12,6 +13,7 @@ from rclpy.qos import QoSProfile
 from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo
 
+from smat_ros.follow.scenarios import shift_frame
 from smat_ros.msg import FollowTarget, TrackStatus
 
 K = [600.0, 0.0, 384.0, 0.0, 600.0, 288.0, 0.0, 0.0, 1.0]
@@ -182,3 +184,36 @@ def test_follow_parameters_are_checked_together_at_run_time(node):
                         ("reacquire_budget", 4), ("found_score_ratio", 0.0), ("lost_score_ratio", 0.0)):
         result = driver.set_parameter(name, value)
         assert result.successful, (name, result.reason)
+
+
+def test_the_drift_check_turned_on_at_run_time_sees_the_node_follow_someone_else(node, ros, frames, tmp_path):
+    """A 300 px camera jerk puts another walker in the window and the network follows him with good scores: with
+    drift_check_every 0 (the default) the node stays TRACKING on him; set to 2 at run time, the backward check turns
+    the track LOST within a few frames."""
+    _, driver = node
+    driver.step(frames[0], ros.stamp_of(0))
+    assert driver.set_target(ros.stamp_of(0), ros.init_box).success
+    for index in range(1, 15):
+        assert step(driver, frames[index], ros.stamp_of(index))[1].state == TrackStatus.TRACKING
+    off = [step(driver, shift_frame(frames[i], -300, 0), ros.stamp_of(i))[1] for i in range(15, 23)]
+    assert [s.state for s in off] == [TrackStatus.TRACKING] * 8  # on the other walker, unnoticed
+    assert not driver.set_parameter("drift_check_every", -1).successful  # out of range
+    assert driver.set_parameter("drift_check_every", 2).successful
+    on = [step(driver, shift_frame(frames[i], -300, 0), ros.stamp_of(i))[1] for i in range(23, 33)]
+    events = [s.event for s in on]
+    assert TrackStatus.EVENT_LOST in events and events.index(TrackStatus.EVENT_LOST) < 6
+    assert "the backward check failed" in (tmp_path / "node.log").read_text()
+
+
+def test_camera_motion_turned_on_at_run_time_keeps_the_target_through_a_jerk(node, ros, frames):
+    """The same jerk with camera_motion on: the node moves its search with the image and never loses him."""
+    _, driver = node
+    assert not driver.set_parameter("camera_motion_confidence", 1.5).successful  # out of range
+    assert driver.set_parameter("camera_motion", True).successful
+    driver.step(frames[0], ros.stamp_of(0))
+    assert driver.set_target(ros.stamp_of(0), ros.init_box).success
+    outputs = [step(driver, frames[i], ros.stamp_of(i)) for i in range(1, 15)]
+    outputs += [step(driver, shift_frame(frames[i], -300, 0), ros.stamp_of(i)) for i in range(15, 25)]
+    assert [status.state for _, status, _ in outputs] == [TrackStatus.TRACKING] * 24
+    before, after = (centre_of(ros.boxes_of(outputs[i][0])[0]) for i in (13, 14))  # frames 14 and 15
+    assert after[0] - before[0] == pytest.approx(-300, abs=20) and after[1] == pytest.approx(before[1], abs=20)
