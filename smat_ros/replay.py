@@ -25,6 +25,7 @@ from tqdm import tqdm
 from smat_ros.bag import BagCopy, BagImage, ImageStream, open_bag, storage_of, typestore
 from smat_ros.crop import Box
 from smat_ros.errors import InputError
+from smat_ros.follow.overlay import STATE_COLORS
 from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.images import COMPRESSED_FORMATS, ENCODINGS, compressed_to_rgb, image_to_rgb
 from smat_ros.tracker import Tracker
@@ -32,7 +33,6 @@ from smat_ros.video import VideoWriter, draw_track, format_box
 
 log = logging.getLogger("smat_ros.replay")
 
-STATE_COLORS = {TrackState.TRACKING: (0, 255, 0), TrackState.LOST: (255, 64, 0), TrackState.IDLE: (255, 255, 0)}
 DETECTIONS_TOPIC = "/smat_tracker/detections"
 STATUS_TOPIC = "/smat_tracker/status"
 DEFAULT_FPS = 30.0  # rendered video rate when the stamps do not tell one

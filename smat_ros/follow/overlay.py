@@ -5,10 +5,13 @@ import cv2
 import numpy as np
 
 from smat_ros.crop import Box
+from smat_ros.follow.states import TrackState
+from smat_ros.follow.target import TargetEstimate
 from smat_ros.video import draw_track
 
 ARROW_HORIZON_S = 0.5  # the arrow points where the centre will be this many seconds later
 CENTRE_COLOR = (255, 255, 255)
+STATE_COLORS = {TrackState.TRACKING: (0, 255, 0), TrackState.LOST: (255, 64, 0), TrackState.IDLE: (255, 255, 0)}
 
 
 def draw_follow(frame_rgb: np.ndarray, box: Box | None, label: str, score: float, color: tuple[int, int, int],
@@ -27,3 +30,14 @@ def draw_follow(frame_rgb: np.ndarray, box: Box | None, label: str, score: float
             cv2.arrowedLine(canvas, tuple(int(round(v)) for v in start), tuple(int(round(v)) for v in end),
                             color, 2, cv2.LINE_AA, tipLength=0.25)
     return canvas
+
+
+def draw_state(frame_rgb: np.ndarray, box: Box | None, state: TrackState, score: float,
+               estimate: TargetEstimate | None = None) -> np.ndarray:
+    """Copy of ``frame_rgb`` with the box, state and score in the state's colour, the image centre and, while the
+    target is visible, its velocity."""
+    velocity = None
+    if estimate is not None and estimate.visible:
+        height, width = frame_rgb.shape[:2]
+        velocity = (estimate.velocity_x_norm * 0.5 * width, estimate.velocity_y_norm * 0.5 * height)  # px/s
+    return draw_follow(frame_rgb, box, state.name, score, STATE_COLORS[state], velocity)

@@ -21,15 +21,12 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import Vector3Stamped
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.exceptions import ParameterException
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
@@ -41,35 +38,27 @@ from std_srvs.srv import Trigger
 from vision_msgs.msg import BoundingBox2D, Detection2D, Detection2DArray
 
 from smat_ros import Tracker, TrackResult
-from smat_ros.backends import BackendOptions
 from smat_ros.crop import Box, validate_box
-from smat_ros.errors import CheckpointError, InputError, SmatError, StartupError
-from smat_ros.follow.geometry import CameraModel, CameraModelError
-from smat_ros.follow.overlay import draw_follow
+from smat_ros.errors import InputError, StartupError
+from smat_ros.follow.overlay import draw_state
 from smat_ros.follow.states import TrackEvent, TrackState
-from smat_ros.follow.target import TargetEstimate, TargetEstimator
-from smat_ros.msg import FollowTarget, TrackStatus
+from smat_ros.msg import TrackStatus
 from smat_ros.ros import diagnostics, signals
 from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, stamp_to_ns, target_stamp_ns
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
-from smat_ros.ros.follow_outputs import CameraInfoMatcher, camera_model, follow_target, target_ray
+from smat_ros.ros.follow_publisher import FollowPublisher
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
-from smat_ros.ros.parameters import (
-    DEFAULTS,
-    FIELDS,
-    FOLLOW_PARAMETERS,
-    NodeParameters,
-    check,
-    check_together,
-    descriptor,
-    follow_configs,
-    is_dynamic,
+from smat_ros.ros.parameter_handling import (
+    change_rejection,
+    check_all,
+    declare_parameters,
+    own_values,
+    unknown_rejection,
 )
+from smat_ros.ros.parameters import FOLLOW_PARAMETERS, NodeParameters, follow_configs
+from smat_ros.ros.tracker_loading import load_tracker
 from smat_ros.srv import SetTarget
-from smat_ros.weights import demo_weights
 
-STATE_NAMES = {TrackStatus.IDLE: "IDLE", TrackStatus.TRACKING: "TRACKING", TrackStatus.LOST: "LOST"}
-STATE_COLORS = {TrackStatus.TRACKING: (0, 255, 0), TrackStatus.LOST: (255, 64, 0), TrackStatus.IDLE: (255, 255, 0)}
 OUTPUT_QOS = QoSProfile(depth=10)
 SERVICE_QOS = QoSProfile(depth=256, reliability=qos_profile_services_default.reliability,
                          durability=qos_profile_services_default.durability)  # bursts of calls are all answered
@@ -121,7 +110,9 @@ class TrackerNode(LifecycleNode):
 
     def __init__(self) -> None:
         super().__init__("smat_tracker")
-        self.params = self._declare_parameters()
+        self.params = declare_parameters(self)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.add_post_set_parameters_callback(self._on_parameters_set)
         self.tracker: Tracker | None = None  # loaded by configure, released by cleanup
         self._lock = threading.Condition()  # guards everything below except the tracker
         self._tracker_lock = threading.Lock()  # taken before _lock when both are needed
@@ -143,10 +134,7 @@ class TrackerNode(LifecycleNode):
         self._window = diagnostics.Window(time.monotonic())
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", OUTPUT_QOS)
         self._diagnostics_timer = self.create_timer(DIAGNOSTICS_PERIOD_S, self._publish_diagnostics)
-        self._estimator = TargetEstimator()  # FollowTarget values from the tracker's results
-        self._camera_infos = CameraInfoMatcher()
-        self._camera: tuple[CameraInfo, int, int, CameraModel | None] | None = None  # last info -> model
-        self._bearing_note = ""  # why has_bearing is false, said once per reason
+        self._follow = FollowPublisher(self)  # ~/target and ~/target_ray
         self._last_image_ns = -1  # node clock when the last image arrived
         self._last_status_ns = -1  # node clock when the last status went out
         self._heartbeat_timer = self.create_timer(HEARTBEAT_CHECK_S, self._heartbeat)
@@ -170,14 +158,8 @@ class TrackerNode(LifecycleNode):
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Check the parameters, load the tracker, create the publishers and start the worker."""
         try:
-            for name in FIELDS:
-                reason = check(name, getattr(self.params, name))
-                if reason is not None:
-                    raise StartupError(reason)
-            reason = check_together(self.params)
-            if reason is not None:
-                raise StartupError(reason)
-            tracker, checkpoint = self._load_tracker()
+            check_all(self.params)
+            tracker, checkpoint = load_tracker(self.params, self.get_logger().warning)
         except StartupError as exc:
             self._configure_error = f"configure failed: {exc}"
             self.get_logger().error(
@@ -194,9 +176,8 @@ class TrackerNode(LifecycleNode):
         self._detections_pub = self.create_lifecycle_publisher(Detection2DArray, "~/detections", OUTPUT_QOS)
         self._status_pub = self.create_lifecycle_publisher(TrackStatus, "~/status", OUTPUT_QOS)
         self._debug_pub = self.create_lifecycle_publisher(Image, "~/debug_image", QoSProfile(depth=2))
-        self._target_pub = self.create_lifecycle_publisher(FollowTarget, "~/target", OUTPUT_QOS)
-        self._ray_pub = self.create_lifecycle_publisher(Vector3Stamped, "~/target_ray", OUTPUT_QOS)
-        self._outputs = [self._detections_pub, self._status_pub, self._debug_pub, self._target_pub, self._ray_pub]
+        self._outputs = [self._detections_pub, self._status_pub, self._debug_pub,
+                         *self._follow.create_publishers(OUTPUT_QOS)]
         self._stopping = False
         self._worker = threading.Thread(target=self._run, name="smat_tracker_worker", daemon=True)
         self._worker.start()
@@ -316,34 +297,10 @@ class TrackerNode(LifecycleNode):
 
     # ---- parameters -------------------------------------------------------------------------------------------
 
-    def _declare_parameters(self) -> NodeParameters:
-        """Declare every parameter with its descriptor (type and range enforced) and return the values."""
-        values = {}
-        for name in FIELDS:
-            try:
-                declared = self.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name, managed=True))
-                values[name] = declared.value
-            except ParameterException as exc:
-                raise StartupError(f"parameter {name!r}: {exc}") from None
-        self.add_on_set_parameters_callback(self._on_set_parameters)
-        self.add_post_set_parameters_callback(self._on_parameters_set)
-        return NodeParameters(**values)
-
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
         """Reject a parameter change with the reason when any value is invalid, or when the parameter is applied at
         configure and the node is not unconfigured."""
-        for param in params:
-            if param.name not in FIELDS:
-                continue  # rclpy's own (use_sim_time): rclpy checks them
-            reason = check(param.name, param.value)
-            if reason is None and not is_dynamic(param.name) and self._lifecycle != "unconfigured":
-                reason = (f"parameter {param.name!r} is read-only while the node is {self._lifecycle}: it is applied "
-                          "at configure (deactivate and clean up the node first)")
-            if reason is not None:
-                break
-        else:
-            ours = {param.name: param.value for param in params if param.name in FIELDS}
-            reason = check_together(dataclasses.replace(self.params, **ours))
+        reason = change_rejection(self.params, params, self._lifecycle)
         if reason is not None:
             self.get_logger().warning(f"rejected parameter change: {reason}")
             return SetParametersResult(successful=False, reason=reason)
@@ -353,8 +310,7 @@ class TrackerNode(LifecycleNode):
         """rclpy's, except that an undeclared parameter is refused with its name (rclpy's reason names none)."""
         unknown = [param.name for param in parameter_list if not self.has_parameter(param.name)]
         if unknown:
-            reason = (f"unknown parameter(s) {', '.join(map(repr, unknown))}: the node's parameters are "
-                      f"{', '.join(FIELDS)} and use_sim_time")
+            reason = unknown_rejection(unknown)
             self.get_logger().warning(f"rejected parameter change: {reason}")
             return SetParametersResult(successful=False, reason=reason)
         return super().set_parameters_atomically(parameter_list)
@@ -363,8 +319,7 @@ class TrackerNode(LifecycleNode):
         """Apply accepted parameter changes."""
         with self._tracker_lock:
             with self._lock:
-                ours = {param.name: param.value for param in params if param.name in FIELDS}
-                self.params = dataclasses.replace(self.params, **ours)
+                self.params = dataclasses.replace(self.params, **own_values(params))
                 self._buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
                 self._buffer.max_bytes = mib_to_bytes(self.params.frame_buffer_mb)
                 self._buffer.trim()
@@ -372,38 +327,6 @@ class TrackerNode(LifecycleNode):
             if self.tracker is not None and FOLLOW_PARAMETERS & {param.name for param in params}:
                 states, reacquire = follow_configs(self.params)
                 self.tracker.configure_follow(states=states, reacquire=reacquire)
-
-    def _load_tracker(self) -> tuple[Tracker, str]:
-        """The tracker (the checkpoint's weights, or the demo weights when none is set) and the file it read."""
-        checkpoint = self.params.checkpoint
-        if not checkpoint:
-            try:
-                checkpoint = str(demo_weights("parameter 'checkpoint' is not set (pass -p checkpoint:=FILE for the "
-                                              "official SMAT weights)", self.get_logger().warning))
-            except CheckpointError as exc:
-                raise StartupError(str(exc)) from None
-        if not Path(checkpoint).is_file():
-            raise StartupError(f"checkpoint not found: {checkpoint}")
-        try:
-            states, reacquire = follow_configs(self.params)
-            tracker = Tracker.from_checkpoint(checkpoint, device=self.params.device, backend=self.params.backend,
-                                              options=self._backend_options(), states=states, reacquire=reacquire)
-            return tracker, checkpoint
-        except (SmatError, OSError) as exc:
-            raise StartupError(f"cannot load the tracker from {checkpoint}: {exc}") from None
-
-    def _backend_options(self) -> BackendOptions:
-        """The backend options from the parameters (the deprecated ``half`` means precision fp16)."""
-        precision = self.params.precision
-        if self.params.half:
-            self.get_logger().warning("parameter 'half' is deprecated: use precision:=fp16")
-            if precision not in ("fp32", "fp16"):
-                raise StartupError(f"parameter 'half' contradicts precision {precision!r}")
-            precision = "fp16"
-        try:
-            return BackendOptions(precision, self.params.graph, self.params.provider, self.params.threads or None)
-        except SmatError as exc:
-            raise StartupError(str(exc)) from None
 
     # ---- input ------------------------------------------------------------------------------------------------
 
@@ -481,7 +404,7 @@ class TrackerNode(LifecycleNode):
         self._track_id = ""
         self._score = 0.0
         self._seconds_since_seen = 0.0
-        self._estimator.reset()
+        self._follow.reset()
         self._catchup_until_ns = -1
         self._cursor_ns = self._published_ns
 
@@ -496,7 +419,7 @@ class TrackerNode(LifecycleNode):
                 self.get_logger().warning(self._last_error, throttle_duration_sec=LOG_THROTTLE_S)
             return
         with self._lock:
-            self._camera_infos.add(stamp_ns, msg)
+            self._follow.add_camera_info(stamp_ns, msg)
 
     def _reject(self, reason: str) -> None:
         """Count a rejected frame and remember why (caller holds the lock)."""
@@ -558,15 +481,12 @@ class TrackerNode(LifecycleNode):
                     self._published_ns = frame.stamp_ns
                     self._counters.processed += 1
                 status = self._status(frame.header)
-                self._estimator.reset()
-                estimate = self._estimator.update(box, 1.0, TrackState.TRACKING, TrackEvent.STARTED, 0.0,
-                                                  frame.stamp_ns * 1e-9, frame.frame.shape[1], frame.frame.shape[0],
-                                                  self._camera_for(frame))
-                target, ray = self._follow_messages(frame.header, estimate)
+                estimate = self._follow.start(frame, box)
+                target, ray = self._follow.messages(frame.header, estimate, track_id)
                 self._lock.notify()
         self._detections_pub.publish(init_detections)
         self._publish_status(status)
-        self._publish_follow(target, ray)
+        self._follow.publish(target, ray)
         message = (f"tracking {track_id} from the frame stamped {format_ns(frame.stamp_ns)} s, "
                    f"{catchup} buffered frame(s) after it")
         self.get_logger().info(message)
@@ -708,8 +628,8 @@ class TrackerNode(LifecycleNode):
                 self._counters.replayed += 1
                 return
             box, state = self._update_state(result, error)
-            estimate = self._estimate(job.frame, result, state)
-            target, ray = self._follow_messages(job.frame.header, estimate)
+            estimate = self._follow.update(job.frame, result, self._score, state, self._seconds_since_seen)
+            target, ray = self._follow.messages(job.frame.header, estimate, self._track_id)
             self._published_ns = job.frame.stamp_ns
             self._counters.processed += 1
             detections = detection_array(job.frame.header, box if state == TrackStatus.TRACKING else None,
@@ -723,9 +643,9 @@ class TrackerNode(LifecycleNode):
                 self._window.frame_processed(elapsed * 1e3, latency_ms)
         self._detections_pub.publish(detections)
         self._publish_status(status)
-        self._publish_follow(target, ray)
+        self._follow.publish(target, ray)
         if debug:
-            picture = render_debug(job.frame.frame, box, state, score, estimate)
+            picture = draw_state(job.frame.frame, box, TrackState(state), score, estimate)
             self._debug_pub.publish(rgb_to_image(picture, job.frame.header))
 
     def _update_state(self, result: TrackResult | None, error: str) -> tuple[Box | None, int]:
@@ -749,51 +669,6 @@ class TrackerNode(LifecycleNode):
             self.get_logger().info(f"target {self._track_id} {result.event.name.lower()}"
                                    + (f": {result.reason}" if result.reason else ""))
         return (result.box if result.state != TrackState.IDLE else None), self._state
-
-    def _estimate(self, frame: StampedFrame, result: TrackResult | None, state: int) -> TargetEstimate:
-        """The follow-me estimate of a processed frame (lock held)."""
-        stamp_s = frame.stamp_ns * 1e-9
-        if result is None:
-            return self._estimator.update((0.0, 0.0, 0.0, 0.0), self._score, TrackState(state), TrackEvent.NONE,
-                                          self._seconds_since_seen, stamp_s, frame.frame.shape[1],
-                                          frame.frame.shape[0])
-        return self._estimator.update(result.box, result.score, result.state, result.event,
-                                      result.seconds_since_seen, stamp_s, frame.frame.shape[1],
-                                      frame.frame.shape[0], self._camera_for(frame))
-
-    def _camera_for(self, frame: StampedFrame) -> CameraModel | None:
-        """The camera model of the camera info matched to ``frame`` by stamp; None (said once why) without one."""
-        height, width = frame.frame.shape[:2]
-        info = self._camera_infos.match(frame.stamp_ns)
-        if info is None:
-            self._note_bearing(f"no camera_info received on {self.resolve_topic_name('camera_info')}: "
-                               "FollowTarget.has_bearing is false and ~/target_ray is not published")
-            return None
-        if self._camera is None or self._camera[0] is not info or self._camera[1:3] != (width, height):
-            try:
-                model = camera_model(info, width, height)
-            except CameraModelError as exc:
-                model = None
-                self._note_bearing(f"camera_info unusable ({exc}): FollowTarget.has_bearing is false")
-            self._camera = (info, width, height, model)
-        return self._camera[3]
-
-    def _note_bearing(self, reason: str) -> None:
-        """Say once (per reason) why there is no bearing (lock held)."""
-        if reason != self._bearing_note:
-            self._bearing_note = reason
-            self.get_logger().warning(reason)
-
-    def _follow_messages(self, header: Header, estimate: TargetEstimate) -> tuple[FollowTarget, Vector3Stamped | None]:
-        """FollowTarget and target ray of an estimate, stamped with the image's header (lock held)."""
-        now_s = self.get_clock().now().nanoseconds * 1e-9
-        return follow_target(header, estimate, self._track_id, now_s), target_ray(header, estimate)
-
-    def _publish_follow(self, target: FollowTarget, ray: Vector3Stamped | None) -> None:
-        """Publish ~/target and, while visible with a bearing, ~/target_ray."""
-        self._target_pub.publish(target)
-        if ray is not None:
-            self._ray_pub.publish(ray)
 
     def _publish_status(self, status: TrackStatus) -> None:
         """Publish a status and remember when (the heartbeat fills the gaps)."""
@@ -835,7 +710,7 @@ class TrackerNode(LifecycleNode):
         """Publish one DiagnosticArray."""
         now_s = time.monotonic()
         with self._lock:
-            state = STATE_NAMES[self._state]
+            state = TrackState(self._state).name
             figures = self._window.close(now_s, self._counts())
             if self._lifecycle == "active":
                 level, message = diagnostics.assess(figures, state, self.params.image_timeout_s,
@@ -876,16 +751,6 @@ class TrackerNode(LifecycleNode):
         if self._last_image_ns < 0:
             return -1.0
         return max(0.0, (self.get_clock().now().nanoseconds - self._last_image_ns) * 1e-9)
-
-
-def render_debug(frame: np.ndarray, box: Box | None, state: int, score: float,
-                 estimate: TargetEstimate | None = None) -> np.ndarray:
-    """Copy of ``frame`` with the box, state and score in the state's colour, the image centre and the velocity."""
-    velocity = None
-    if estimate is not None and estimate.visible:
-        height, width = frame.shape[:2]
-        velocity = (estimate.velocity_x_norm * 0.5 * width, estimate.velocity_y_norm * 0.5 * height)  # px/s
-    return draw_follow(frame, box, STATE_NAMES[state], score, STATE_COLORS[state], velocity)
 
 
 def main(args: list[str] | None = None) -> NoReturn:
