@@ -161,3 +161,14 @@ def status_message(level: Level, message: str, values: list[tuple[str, str]], na
     """The diagnostic_msgs/DiagnosticStatus of one assessment."""
     return DiagnosticStatus(level=bytes([int(level)]), name=name, message=message, hardware_id=hardware_id,
                             values=[KeyValue(key=key, value=value) for key, value in values])
+
+
+def assess_node(lifecycle: str, configure_error: str, figures: Figures, state: str, image_timeout_s: float,
+                active_s: float) -> tuple[Level, str]:
+    """Level and message in any lifecycle state: an active node's window (:func:`assess`), else the reason of a
+    failed configure (ERROR), else OK (not taking images)."""
+    if lifecycle == "active":
+        return assess(figures, state, image_timeout_s, active_s)
+    if configure_error:
+        return Level.ERROR, configure_error
+    return Level.OK, f"{lifecycle}: not taking images"

@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -48,6 +47,7 @@ from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, stam
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
 from smat_ros.ros.follow_publisher import FollowPublisher
 from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
+from smat_ros.ros.frame_schedule import FrameSchedule, Job
 from smat_ros.ros.parameter_handling import (
     change_rejection,
     check_all,
@@ -56,6 +56,7 @@ from smat_ros.ros.parameter_handling import (
     unknown_rejection,
 )
 from smat_ros.ros.parameters import FOLLOW_PARAMETERS, NodeParameters, follow_configs
+from smat_ros.ros.track_record import TrackRecord
 from smat_ros.ros.tracker_loading import load_tracker
 from smat_ros.srv import SetTarget
 
@@ -65,29 +66,6 @@ SERVICE_QOS = QoSProfile(depth=256, reliability=qos_profile_services_default.rel
 DIAGNOSTICS_PERIOD_S = 1.0
 HEARTBEAT_CHECK_S = 0.05  # how often the heartbeat timer looks whether a status is due
 LOG_THROTTLE_S = 5.0
-
-
-@dataclasses.dataclass
-class Counters:
-    """Frame counters reported in TrackStatus."""
-
-    received: int = 0
-    processed: int = 0
-    dropped: int = 0
-    rejected: int = 0
-    replayed: int = 0
-    debug_images: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class Job:
-    """One buffered frame taken by the worker; ``replay`` frames are tracked but not published again."""
-
-    frame: StampedFrame
-    replay: bool
-    generation: int
-    tracking: bool
-    epoch: int  # frame ordering epoch (bumped when the image stamps jump backwards)
 
 
 def seconds_to_ns(seconds: float) -> int:
@@ -116,13 +94,13 @@ class TrackerNode(LifecycleNode):
         self.tracker: Tracker | None = None  # loaded by configure, released by cleanup
         self._lock = threading.Condition()  # guards everything below except the tracker
         self._tracker_lock = threading.Lock()  # taken before _lock when both are needed
-        self._buffer = FrameBuffer(seconds_to_ns(self.params.frame_buffer_s), mib_to_bytes(self.params.frame_buffer_mb))
+        self._schedule = FrameSchedule(FrameBuffer(seconds_to_ns(self.params.frame_buffer_s),
+                                                   mib_to_bytes(self.params.frame_buffer_mb)))
         self._stamps = FrameClock(clock_policy(self.params))
         self._frame_shape: tuple[int, ...] | None = None  # shape of the last buffered frame
         self._worker_error = ""  # why the worker thread died ('' while it runs)
-        self._counters = Counters()
+        self._record = TrackRecord()  # the target and the frame counters, as ~/status reports them
         self._frame_id = ""
-        self._reset_track()
         self._active = False  # images are taken and results published only while active
         self._stopping = False
         self._worker: threading.Thread | None = None
@@ -138,20 +116,6 @@ class TrackerNode(LifecycleNode):
         self._last_image_ns = -1  # node clock when the last image arrived
         self._last_status_ns = -1  # node clock when the last status went out
         self._heartbeat_timer = self.create_timer(HEARTBEAT_CHECK_S, self._heartbeat)
-
-    def _reset_track(self) -> None:
-        """Forget the target and the frame ordering (no target, nothing published yet)."""
-        self._state = TrackStatus.IDLE
-        self._track_id = ""
-        self._score = 0.0
-        self._last_error = ""
-        self._event = TrackStatus.EVENT_NONE  # the transition of the status being built
-        self._seconds_since_seen = 0.0
-        self._cursor_ns = -1  # stamp of the last frame the worker took
-        self._published_ns = -1  # stamp of the last frame whose detections were published
-        self._catchup_until_ns = -1  # after a target on an older frame: replay in order up to this stamp
-        self._generation = 0  # bumped by every target change; results of an older generation are discarded
-        self._epoch = 0  # bumped when the frame ordering restarts; results of an older epoch are dropped
 
     # ---- lifecycle --------------------------------------------------------------------------------------------
 
@@ -275,8 +239,8 @@ class TrackerNode(LifecycleNode):
         with self._tracker_lock:
             self.tracker = None
             with self._lock:
-                self._reset_track()
-                self._buffer.clear()
+                self._record.reset()
+                self._schedule.reset()
                 self._stamps.restart()
                 self._frame_shape = None
 
@@ -320,9 +284,10 @@ class TrackerNode(LifecycleNode):
         with self._tracker_lock:
             with self._lock:
                 self.params = dataclasses.replace(self.params, **own_values(params))
-                self._buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
-                self._buffer.max_bytes = mib_to_bytes(self.params.frame_buffer_mb)
-                self._buffer.trim()
+                buffer = self._schedule.buffer
+                buffer.span_ns = seconds_to_ns(self.params.frame_buffer_s)
+                buffer.max_bytes = mib_to_bytes(self.params.frame_buffer_mb)
+                buffer.trim()
                 self._stamps.policy = clock_policy(self.params)
             if self.tracker is not None and FOLLOW_PARAMETERS & {param.name for param in params}:
                 states, reacquire = follow_configs(self.params)
@@ -342,7 +307,7 @@ class TrackerNode(LifecycleNode):
         """Admit the stamp, convert to RGB, buffer the frame and wake the worker; every failure is counted."""
         received_ns = time.monotonic_ns()
         with self._lock:
-            self._counters.received += 1
+            self._record.counters.received += 1
             self._last_image_ns = self.get_clock().now().nanoseconds
             self._window.image_arrived(received_ns / 1e9)
             admission = self._stamps.admit(msg.header.stamp, self.get_clock().now().nanoseconds)
@@ -365,7 +330,7 @@ class TrackerNode(LifecycleNode):
             self._stamps.accept(admission)
             dropped = self._check_image_size(frame.shape, msg.header)
             self._frame_id = msg.header.frame_id
-            self._buffer.add(StampedFrame(admission.key_ns, msg.header, frame, received_ns))
+            self._schedule.buffer.add(StampedFrame(admission.key_ns, msg.header, frame, received_ns))
             self._lock.notify()
         if dropped is not None:
             self._status_pub.publish(dropped)
@@ -373,10 +338,7 @@ class TrackerNode(LifecycleNode):
     def _restart_ordering(self, reason: str) -> None:
         """The image stamps jumped backwards: forget the buffered frames and the ordering, keep the target (lock
         held)."""
-        self._counters.dropped += len(self._buffer.after(self._cursor_ns))
-        self._buffer.clear()
-        self._epoch += 1
-        self._cursor_ns = self._published_ns = self._catchup_until_ns = -1
+        self._record.counters.dropped += self._schedule.restart_ordering()
         self.get_logger().warning(f"{reason} (clock reset {self._stamps.resets + 1}); buffered frames forgotten, "
                                   "the target is kept")
 
@@ -386,11 +348,12 @@ class TrackerNode(LifecycleNode):
         if previous is None or previous == shape:
             return None
         change = f"image size changed from {previous[1]}x{previous[0]} to {shape[1]}x{shape[0]}"
-        if self._state == TrackStatus.IDLE:
+        if not self._record.has_target:
             self.get_logger().info(change)
             return None
-        self._last_error = f"{change}: target {self._track_id} dropped (set a new target on the new images)"
-        self.get_logger().warning(self._last_error)
+        record = self._record
+        record.last_error = f"{change}: target {record.track_id} dropped (set a new target on the new images)"
+        self.get_logger().warning(record.last_error)
         self._drop_target()
         status = self._status(header)
         status.event = TrackStatus.EVENT_CLEARED
@@ -399,14 +362,9 @@ class TrackerNode(LifecycleNode):
     def _drop_target(self) -> None:
         """Back to IDLE: results of the old target are discarded; frames after the last published one are taken
         again (lock held)."""
-        self._generation += 1
-        self._state = TrackStatus.IDLE
-        self._track_id = ""
-        self._score = 0.0
-        self._seconds_since_seen = 0.0
+        self._schedule.drop_target()
+        self._record.drop()
         self._follow.reset()
-        self._catchup_until_ns = -1
-        self._cursor_ns = self._published_ns
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         """Keep the camera info for the frames with its stamp (bearing angles in FollowTarget); one with an invalid
@@ -415,16 +373,16 @@ class TrackerNode(LifecycleNode):
             stamp_ns = stamp_to_ns(msg.header.stamp)
         except InputError as exc:
             with self._lock:
-                self._last_error = f"camera_info ignored: {exc}"
-                self.get_logger().warning(self._last_error, throttle_duration_sec=LOG_THROTTLE_S)
+                self._record.last_error = f"camera_info ignored: {exc}"
+                self.get_logger().warning(self._record.last_error, throttle_duration_sec=LOG_THROTTLE_S)
             return
         with self._lock:
             self._follow.add_camera_info(stamp_ns, msg)
 
     def _reject(self, reason: str) -> None:
         """Count a rejected frame and remember why (caller holds the lock)."""
-        self._counters.rejected += 1
-        self._last_error = reason
+        self._record.counters.rejected += 1
+        self._record.last_error = reason
         self.get_logger().warning(reason, throttle_duration_sec=LOG_THROTTLE_S)
 
     # ---- targets ----------------------------------------------------------------------------------------------
@@ -462,24 +420,12 @@ class TrackerNode(LifecycleNode):
                 with self._lock:
                     return self._target_failed(f"tracker initialization failed: {exc}")
             with self._lock:
-                self._generation += 1
-                self._track_id = uuid.uuid4().hex
-                self._state = TrackStatus.TRACKING
-                self._event = TrackStatus.EVENT_STARTED
-                self._seconds_since_seen = 0.0
-                self._last_error = ""
-                self._score = 0.0
-                self._last_error = ""
-                self._cursor_ns = frame.stamp_ns
-                self._catchup_until_ns = self._buffer.newest.stamp_ns
-                catchup = len(self._buffer.after(frame.stamp_ns))
-                track_id = self._track_id
+                track_id = self._record.start()
+                catchup, unpublished = self._schedule.start_target(frame)
                 # the target box on the frame it was drawn on, published even when that frame's (empty) detections
                 # went out already: a UI sees its box confirmed on the stamp it named
                 init_detections = detection_array(frame.header, box, 1.0, track_id)
-                if frame.stamp_ns > self._published_ns:  # not published yet: it counts as processed
-                    self._published_ns = frame.stamp_ns
-                    self._counters.processed += 1
+                self._record.counters.processed += int(unpublished)  # not published yet: it counts as processed
                 status = self._status(frame.header)
                 estimate = self._follow.start(frame, box)
                 target, ray = self._follow.messages(frame.header, estimate, track_id)
@@ -495,7 +441,8 @@ class TrackerNode(LifecycleNode):
     def _target_frame(self, requested_ns: int, frame_id: str) -> StampedFrame:
         """The buffered frame a target stamp names (zero: the newest); InputError if there is none or its frame_id
         differs from the request's (lock held)."""
-        newest, oldest = self._buffer.newest, self._buffer.oldest
+        buffer = self._schedule.buffer
+        newest, oldest = buffer.newest, buffer.oldest
         if newest is None or oldest is None:
             raise InputError(f"no image received yet on {self._image_sub.topic_name}: cannot set a target")
         if requested_ns == 0:
@@ -504,7 +451,7 @@ class TrackerNode(LifecycleNode):
             raise InputError(f"target stamp {format_ns(requested_ns)} s names a frame that has not arrived: the "
                              f"newest frame is stamped {format_ns(newest.stamp_ns)} s")
         else:
-            frame = self._buffer.at_or_before(requested_ns)
+            frame = buffer.at_or_before(requested_ns)
             if frame is None:
                 raise InputError(
                     f"target stamp {format_ns(requested_ns)} s is older than the oldest buffered frame "
@@ -517,8 +464,8 @@ class TrackerNode(LifecycleNode):
 
     def _target_failed(self, reason: str) -> tuple[bool, str, str]:
         """Record, log and publish (in the status) a rejected target (lock held)."""
-        self._last_error = f"set_target failed: {reason}"
-        self.get_logger().warning(self._last_error)
+        self._record.last_error = f"set_target failed: {reason}"
+        self.get_logger().warning(self._record.last_error)
         if self._active:
             self._status_pub.publish(self._status(Header(stamp=self.get_clock().now().to_msg(),
                                                          frame_id=self._frame_id)))
@@ -530,9 +477,9 @@ class TrackerNode(LifecycleNode):
             with self._tracker_lock:
                 self.tracker.reset()
                 with self._lock:
-                    had_target = self._state != TrackStatus.IDLE
+                    had_target = self._record.has_target
                     self._drop_target()
-                    self._event = TrackStatus.EVENT_CLEARED if had_target else TrackStatus.EVENT_NONE
+                    self._record.event = TrackStatus.EVENT_CLEARED if had_target else TrackStatus.EVENT_NONE
                     header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._frame_id)
                     status = self._status(header)
             self._publish_status(status)
@@ -570,9 +517,9 @@ class TrackerNode(LifecycleNode):
         if not self.context.ok():
             return
         with self._lock:
-            self._counters.dropped += 1
-            self._last_error = f"processing the frame stamped {format_ns(job.frame.stamp_ns)} s failed: {exc!r}"
-            self.get_logger().error(self._last_error, throttle_duration_sec=LOG_THROTTLE_S)
+            self._record.counters.dropped += 1
+            self._record.last_error = f"processing the frame stamped {format_ns(job.frame.stamp_ns)} s failed: {exc!r}"
+            self.get_logger().error(self._record.last_error, throttle_duration_sec=LOG_THROTTLE_S)
 
     def _worker_died(self, exc: BaseException) -> None:
         """Say that the tracking worker died and stop the process (main() exits with 1)."""
@@ -590,24 +537,16 @@ class TrackerNode(LifecycleNode):
         """The next frame to process while active: in order while catching up, else the newest (lock held)."""
         if not self._active:
             return None
-        pending = self._buffer.after(self._cursor_ns)
-        if not pending:
-            return None
-        if self._cursor_ns < self._catchup_until_ns:
-            frame = pending[0]
-        else:
-            frame = pending[-1]
-            self._counters.dropped += len(pending) - 1
-        self._cursor_ns = frame.stamp_ns
-        return Job(frame, frame.stamp_ns <= self._published_ns, self._generation, self._state != TrackStatus.IDLE,
-                   self._epoch)
+        job, skipped = self._schedule.next_job(self._record.has_target)
+        self._record.counters.dropped += skipped
+        return job
 
     def _process(self, job: Job) -> None:
         """Track one frame and publish detections, status and (when watched) the debug image."""
         result, error, elapsed = None, "", 0.0
         if job.tracking:
             with self._tracker_lock:
-                if job.generation != self._generation:
+                if job.generation != self._schedule.generation:
                     return  # the target changed; the new target's cursor takes this frame again
                 start = time.perf_counter()
                 try:
@@ -616,27 +555,29 @@ class TrackerNode(LifecycleNode):
                     error = f"tracking failed: {exc}"
                 elapsed = time.perf_counter() - start
         with self._lock:
-            if job.epoch != self._epoch:  # the ordering restarted while this frame was tracked
-                self._counters.dropped += 1
+            counters = self._record.counters
+            if job.epoch != self._schedule.epoch:  # the ordering restarted while this frame was tracked
+                counters.dropped += 1
                 return
-            if job.generation != self._generation:
+            if job.generation != self._schedule.generation:
                 return
             if not self._active:  # deactivated while tracking: nothing is published
-                self._counters.dropped += 1
+                counters.dropped += 1
                 return
             if job.replay:
-                self._counters.replayed += 1
+                counters.replayed += 1
                 return
             box, state = self._update_state(result, error)
-            estimate = self._follow.update(job.frame, result, self._score, state, self._seconds_since_seen)
-            target, ray = self._follow.messages(job.frame.header, estimate, self._track_id)
-            self._published_ns = job.frame.stamp_ns
-            self._counters.processed += 1
+            record = self._record
+            estimate = self._follow.update(job.frame, result, record.score, state, record.seconds_since_seen)
+            target, ray = self._follow.messages(job.frame.header, estimate, record.track_id)
+            self._schedule.published_ns = job.frame.stamp_ns
+            counters.processed += 1
             detections = detection_array(job.frame.header, box if state == TrackStatus.TRACKING else None,
-                                         self._score, self._track_id)
+                                         record.score, record.track_id)
             debug = self.params.publish_debug_image and self._debug_pub.get_subscription_count() > 0
-            self._counters.debug_images += int(debug)
-            score = self._score
+            counters.debug_images += int(debug)
+            score = record.score
             latency_ms = (time.monotonic_ns() - job.frame.received_ns) / 1e6
             status = self._status(job.frame.header, elapsed * 1e3, latency_ms)
             if job.tracking:
@@ -651,24 +592,19 @@ class TrackerNode(LifecycleNode):
     def _update_state(self, result: TrackResult | None, error: str) -> tuple[Box | None, int]:
         """Apply one tracking result (or error) to state and score; the box to draw (lock held)."""
         if error:
-            self._last_error = error
+            self._record.fail(error)
             self._window.tracking_failed(error)
             self.get_logger().error(error, throttle_duration_sec=LOG_THROTTLE_S)
-            self._state, self._score = TrackStatus.LOST, 0.0
-            return None, self._state
+            return None, self._record.state
         if result is None:
-            return None, self._state
-        self._score = result.score
-        self._state = int(result.state)  # the library's state machine (hysteresis, re-acquisition, timeout)
-        self._event = int(result.event)
-        self._seconds_since_seen = result.seconds_since_seen
+            return None, self._record.state
+        self._record.apply(result)
         if result.event == TrackEvent.TIMED_OUT:
-            self._last_error = result.reason
             self.get_logger().warning(result.reason)
         elif result.event in (TrackEvent.LOST, TrackEvent.REACQUIRED):
-            self.get_logger().info(f"target {self._track_id} {result.event.name.lower()}"
+            self.get_logger().info(f"target {self._record.track_id} {result.event.name.lower()}"
                                    + (f": {result.reason}" if result.reason else ""))
-        return (result.box if result.state != TrackState.IDLE else None), self._state
+        return (result.box if result.state != TrackState.IDLE else None), self._record.state
 
     def _publish_status(self, status: TrackStatus) -> None:
         """Publish a status and remember when (the heartbeat fills the gaps)."""
@@ -695,7 +631,7 @@ class TrackerNode(LifecycleNode):
 
     def _counts(self) -> diagnostics.Counts:
         """The frame counters for /diagnostics (lock held)."""
-        counters = self._counters
+        counters = self._record.counters
         return diagnostics.Counts(counters.received, counters.processed, counters.dropped, counters.rejected)
 
     def _publish_diagnostics(self) -> None:
@@ -710,15 +646,10 @@ class TrackerNode(LifecycleNode):
         """Publish one DiagnosticArray."""
         now_s = time.monotonic()
         with self._lock:
-            state = TrackState(self._state).name
+            state = TrackState(self._record.state).name
             figures = self._window.close(now_s, self._counts())
-            if self._lifecycle == "active":
-                level, message = diagnostics.assess(figures, state, self.params.image_timeout_s,
-                                                    now_s - self._active_since_s)
-            elif self._configure_error:
-                level, message = diagnostics.Level.ERROR, self._configure_error
-            else:
-                level, message = diagnostics.Level.OK, f"{self._lifecycle}: not taking images"
+            level, message = diagnostics.assess_node(self._lifecycle, self._configure_error, figures, state,
+                                                     self.params.image_timeout_s, now_s - self._active_since_s)
             tracker = self.tracker
         device = str(tracker.device) if tracker is not None else "none (not configured)"
         backend = tracker.backend.name if tracker is not None else self.params.backend
@@ -731,20 +662,7 @@ class TrackerNode(LifecycleNode):
 
     def _status(self, header: Header, processing_ms: float = 0.0, latency_ms: float = 0.0) -> TrackStatus:
         """The current TrackStatus with ``header`` (lock held)."""
-        counters = self._counters
-        status = TrackStatus(
-            header=header, state=self._state, event=self._event, track_id=self._track_id, score=float(self._score),
-            seconds_since_seen=float(self._seconds_since_seen), seconds_since_image=self._seconds_since_image(),
-            frames_received=counters.received, frames_processed=counters.processed,
-            frames_dropped=counters.dropped, frames_rejected=counters.rejected, frames_replayed=counters.replayed,
-            debug_images=counters.debug_images,
-            processing_ms=float(processing_ms), latency_ms=float(latency_ms), last_error=self._last_error,
-            clock_resets=self._stamps.resets,
-        )
-        if self._event == TrackStatus.EVENT_TIMED_OUT:
-            self._track_id = ""  # IDLE from the next status on; this one still names the dropped target
-        self._event = TrackStatus.EVENT_NONE  # an event is reported on one status only
-        return status
+        return self._record.status(header, self._seconds_since_image(), self._stamps.resets, processing_ms, latency_ms)
 
     def _seconds_since_image(self) -> float:
         """Seconds (node clock) since the last image arrived; -1 before the first (lock held)."""

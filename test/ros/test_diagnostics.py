@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from smat_ros.ros.diagnostics import Counts, Level, Window, assess, key_values, status_message
+from smat_ros.ros.diagnostics import Counts, Level, Window, assess, assess_node, key_values, status_message
 
 
 def steady_window() -> Window:
@@ -91,3 +91,11 @@ def test_status_message_carries_level_name_hardware_id_and_values():
     assert message.level == bytes([1]) and message.hardware_id == "/smat_tracker"
     assert message.name == "smat_tracker: tracking" and message.message == "target LOST"
     assert {kv.key: kv.value for kv in message.values}["state"] == "LOST"
+
+
+def test_outside_active_the_level_tells_a_failed_configure_from_a_paused_node():
+    figures = dataclasses.replace(steady_window().close(12.0, Counts(20, 20, 0, 0)), seconds_since_image=30.0)
+    assert assess_node("active", "", figures, "TRACKING", 2.0, 40.0) == assess(figures, "TRACKING", 2.0, 40.0)
+    assert assess_node("unconfigured", "configure failed: checkpoint not found: w.pth", figures, "IDLE", 2.0,
+                       0.0) == (Level.ERROR, "configure failed: checkpoint not found: w.pth")
+    assert assess_node("inactive", "", figures, "TRACKING", 2.0, 40.0) == (Level.OK, "inactive: not taking images")
