@@ -84,7 +84,8 @@ def clock_policy(params: NodeParameters) -> ClockPolicy:
 
 
 class TrackerNode(LifecycleNode):
-    """ROS 2 wrapper of :class:`smat_ros.Tracker`: lifecycle, conversion, buffering, threading, counting, publishing."""
+    """ROS 2 wrapper of :class:`smat_ros.Tracker`: the lifecycle, the inputs, the worker thread and the publishers,
+    wired to the modules of :mod:`smat_ros.ros` that hold each concept (docs/architecture.md, "The tracker node")."""
 
     def __init__(self) -> None:
         super().__init__("smat_tracker")
@@ -681,11 +682,8 @@ def run(args: list[str] | None = None) -> int:
     the wrong type) or its tracking worker died."""
     signals.handle_signals()
     rclpy.init(args=args)
-    try:
-        node = TrackerNode()
-    except StartupError as exc:
-        rclpy.logging.get_logger("smat_tracker").fatal(str(exc))
-        rclpy.try_shutdown()
+    node = signals.create_node("smat_tracker", TrackerNode)
+    if node is None:
         return 1
     executor = SingleThreadedExecutor()
     executor.add_node(node)

@@ -96,16 +96,24 @@ def spin_until(node: Node, done: Callable[[], bool], timeout_s: float, step_s: f
     return True
 
 
+def create_node(name: str, create: Callable[[], N]) -> N | None:
+    """``create()`` (after ``rclpy.init``); None, with the reason logged as ``name`` and rclpy shut down, when it
+    raises StartupError."""
+    try:
+        return create()
+    except StartupError as exc:
+        rclpy.logging.get_logger(name).fatal(str(exc))
+        rclpy.try_shutdown()
+        return None
+
+
 def run_node(name: str, create: Callable[[], N], work: Callable[[N], object], args: list[str] | None = None) -> int:
     """``rclpy.init``, then ``work(create())`` until it returns or Ctrl-C / an external shutdown ends it (0); 1, with
     the reason logged as ``name``, when ``create`` raises StartupError. The node is destroyed and rclpy shut down
     either way."""
     rclpy.init(args=args)
-    try:
-        node = create()
-    except StartupError as exc:
-        rclpy.logging.get_logger(name).fatal(str(exc))
-        rclpy.try_shutdown()
+    node = create_node(name, create)
+    if node is None:
         return 1
     try:
         work(node)

@@ -37,6 +37,7 @@ from smat_ros.msg import FollowTarget, TrackStatus
 from smat_ros.ros.conversions import bbox_to_box, box_to_bbox, compressed_to_rgb, image_to_rgb
 from smat_ros.ros.parameters import _param as parameter  # the shared descriptor-carrying field builder
 from smat_ros.ros.parameters import check, descriptor
+from smat_ros.ros.signals import create_node
 from smat_ros.srv import SetTarget
 from smat_ros.teleop.frames import FrameEncoder
 from smat_ros.teleop.protocol import SetTarget as SetTargetRequest
@@ -278,11 +279,8 @@ def main(args: list[str] | None = None) -> int:
     """Run the teleop UI until Ctrl-C; 1 when it cannot start."""
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s] [teleop_ui.web]: %(message)s")
-    try:
-        node = TeleopUi()
-    except StartupError as exc:
-        rclpy.logging.get_logger("teleop_ui").fatal(str(exc))
-        rclpy.try_shutdown()
+    node = create_node("teleop_ui", TeleopUi)
+    if node is None:
         return 1
     executor = SingleThreadedExecutor()
     executor.add_node(node)
