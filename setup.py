@@ -39,6 +39,7 @@ setup(
         "onnx": [],  # onnx and onnxruntime are core dependencies now; the extra stays for existing install commands
         "teleop": ["aiohttp>=3.9,<4"],
         "replay": ["rosbags>=0.10,<0.12"],
+        "openvino": ["openvino>=2025.1,<2027"],  # backend='openvino': int8 and bf16 through oneDNN on Intel CPUs
     },
     entry_points={
         "console_scripts": [

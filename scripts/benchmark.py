@@ -47,6 +47,7 @@ DEMO_WEIGHTS = REPO / "weights" / "smat_demo.safetensors"
 DEFAULT_VARIANTS = ("torch:fp32:eager", "torch:fp32:frozen", "auto:fp32", "onnxruntime:int8", "torch:bf16:frozen")
 CUDA_VARIANTS = ("torch:fp32:eager@cuda", "torch:fp16:eager@cuda", "torch:fp32:compiled@cuda",
                  "torch:fp16:compiled@cuda", "onnxruntime:fp32:cuda@cuda", "onnxruntime:fp16:tensorrt@cuda")
+OPENVINO_VARIANTS = ("openvino:fp32", "openvino:bf16", "openvino:int8")
 BASELINE = "torch:fp32:eager"
 REFERENCE = "reference"
 
@@ -78,6 +79,16 @@ def available_cuda_variants() -> list[str]:
     needs = {"cuda": "CUDAExecutionProvider", "tensorrt": "TensorrtExecutionProvider"}
     return [label for label in CUDA_VARIANTS
             if not label.startswith("onnxruntime") or needs[parse_variant(label)[2]] in providers]
+
+
+def available_openvino_variants() -> list[str]:
+    """The OpenVINO variants this machine can run (none without the openvino package; bf16 needs the CPU's BF16)."""
+    try:
+        import openvino
+    except ImportError:
+        return []
+    capabilities = set(openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
+    return [label for label in OPENVINO_VARIANTS if parse_variant(label)[1].upper() in capabilities | {"FP32"}]
 
 
 def parse_variant(text: str) -> tuple[str, str, str, str]:
@@ -435,11 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads of every variant (default: 2)")
     parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS),
                         help="backend:precision[:mode][@device] (mode: torch graph or onnxruntime provider); default: "
-                        f"{' '.join(DEFAULT_VARIANTS)} (plus CUDA variants when CUDA is present)")
+                        f"{' '.join(DEFAULT_VARIANTS)} (plus the OpenVINO variants when openvino is installed and "
+                        "the CUDA variants when CUDA is present)")
     parser.add_argument("--reference", type=Path,
                         help="clone of github:goutamyg/SMAT to run beside ours (also on CUDA when CUDA variants run)")
     parser.add_argument("--no-cuda", action="store_true",
                         help="leave out the default CUDA variants on a machine with CUDA")
+    parser.add_argument("--no-openvino", action="store_true",
+                        help="leave out the default OpenVINO variants when openvino is installed")
     parser.add_argument("--rounds", type=int, default=5, help="rounds; each runs every variant once (default: 5)")
     parser.add_argument("--passes", type=int, default=2, help="passes over the sequence per process (default: 2)")
     parser.add_argument("--accuracy", action="store_true",
@@ -470,7 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     cuda = torch.cuda.is_available() and not args.no_cuda
-    labels = list(args.variants) + (available_cuda_variants() if cuda else [])
+    defaults = args.variants == list(DEFAULT_VARIANTS)
+    openvino = available_openvino_variants() if defaults and not args.no_openvino else []
+    labels = list(args.variants) + openvino + (available_cuda_variants() if cuda else [])
     if args.reference is not None:
         devices = sorted({device_of(label) for label in labels})  # the official code on each device used
         labels += [REFERENCE if device == "cpu" else f"{REFERENCE}@{device}" for device in devices]

@@ -95,9 +95,10 @@ class Tracker:
     """Single-object tracker: crop around the last box, run the backend, decode the peak, map the box back.
 
     ``backend`` is ``"auto"`` (default: onnxruntime on CPU, torch on CUDA; see :mod:`smat_ros.backends`),
-    ``"torch"``, ``"onnxruntime"`` or a ready :class:`~smat_ros.backends.Backend`. ``options`` says how the backend
-    runs (:class:`~smat_ros.backends.BackendOptions`: precision, torch graph mode, onnxruntime provider, threads,
-    graph cache). The backend chosen is logged at INFO.
+    ``"torch"``, ``"onnxruntime"``, ``"openvino"`` (optional dependency) or a ready
+    :class:`~smat_ros.backends.Backend`. ``options`` says how the backend runs
+    (:class:`~smat_ros.backends.BackendOptions`: precision, torch graph mode, onnxruntime provider, threads, graph
+    cache). The backend chosen is logged at INFO.
     ``states`` sets the IDLE/TRACKING/LOST thresholds (:class:`~smat_ros.follow.states.StateConfig`);
     ``reacquire`` (True or a :class:`~smat_ros.follow.reacquire.ReacquireConfig`) searches the whole image for a
     LOST target; off by default, so that evaluation keeps the paper's protocol.

@@ -1,8 +1,10 @@
-"""Inference backends behind one small interface: ``auto`` (default), ``torch`` and ``onnxruntime``.
+"""Inference backends behind one small interface: ``auto`` (default), ``torch``, ``onnxruntime`` and ``openvino``.
 
-``auto`` picks the fastest exact backend (:func:`~smat_ros.backends.options.choose_backend`): onnxruntime on CPU,
-torch on CUDA. When it picked onnxruntime and onnxruntime is missing or cannot open the graphs, it falls back to
-torch with one warning saying why (for fp32; int8 exists only in onnxruntime, so there it is an error).
+``auto`` picks the fastest backend (:func:`~smat_ros.backends.options.choose_backend`): onnxruntime for fp32 on
+CPU, openvino for int8/bf16 on CPU when it is installed, torch on CUDA. When its choice cannot run (onnxruntime
+missing or unable to open the graphs, a CPU without the precision OpenVINO was asked for), it falls back with one
+warning saying why (:func:`~smat_ros.backends.options.fallback_backend`: fp32 to torch, int8 to onnxruntime, bf16
+to torch); a backend asked for by name never falls back.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from smat_ros.backends.options import (
     BackendError,
     BackendOptions,
     choose_backend,
+    fallback_backend,
 )
 
 if TYPE_CHECKING:  # torch is imported when a backend is created, so that the option names stay light
@@ -46,19 +49,30 @@ def _onnxruntime(model: SMAT, device: torch.device, options: BackendOptions) -> 
     return OnnxRuntimeBackend.from_model(model, options, device.index or 0)
 
 
+def _openvino(model: SMAT, device: torch.device, options: BackendOptions) -> Backend:
+    """The OpenVINO backend (CPU plugin)."""
+    from smat_ros.backends.openvino_backend import OpenVinoBackend
+
+    if device.type != "cpu":
+        raise BackendError(f"the openvino backend runs on the CPU; got device {device}")
+    return OpenVinoBackend.from_model(model, options)
+
+
+BUILDERS = {"torch": _torch, "onnxruntime": _onnxruntime, "openvino": _openvino}
+
+
 def create_backend(name: str, model: SMAT, device: torch.device, options: BackendOptions = BackendOptions()) -> Backend:
-    """Backend ``name`` (``auto``, ``torch`` or ``onnxruntime``) for ``model`` on ``device`` with ``options``."""
+    """Backend ``name`` (``auto``, ``torch``, ``onnxruntime`` or ``openvino``) for ``model`` on ``device``."""
     chosen = choose_backend(name, device, options)
-    if chosen == "torch":
-        return _torch(model, device, options)
-    if name != "auto" or options.precision != "fp32":
-        return _onnxruntime(model, device, options)
+    fallback = fallback_backend(chosen, device, options) if name == "auto" else None
+    if fallback is None:
+        return BUILDERS[chosen](model, device, options)
     try:
-        return _onnxruntime(model, device, options)
+        return BUILDERS[chosen](model, device, options)
     except (ImportError, BackendError) as exc:
-        reason = f"onnxruntime is not installed ({exc})" if isinstance(exc, ImportError) else str(exc)
-        log.warning("backend auto: %s; falling back to the torch backend", reason)
-        return _torch(model, device, options)
+        reason = f"{chosen} is not installed ({exc})" if isinstance(exc, ImportError) else str(exc)
+        log.warning("backend auto: %s; falling back to the %s backend", reason, fallback)
+        return BUILDERS[fallback](model, device, options)
 
 
 def __getattr__(name: str) -> Any:

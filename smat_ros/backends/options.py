@@ -5,6 +5,7 @@ The CLIs and the ROS node take their choice lists from here, so a new backend or
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from typing import TYPE_CHECKING
 
 from smat_ros.errors import SmatError
@@ -12,7 +13,7 @@ from smat_ros.errors import SmatError
 if TYPE_CHECKING:
     import torch
 
-BACKENDS = ("torch", "onnxruntime")
+BACKENDS = ("torch", "onnxruntime", "openvino")
 BACKEND_CHOICES = ("auto", *BACKENDS)
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 GRAPHS = ("auto", "eager", "frozen", "compiled")
@@ -33,8 +34,9 @@ def _check_choice(kind: str, value: object, choices: tuple[str, ...]) -> None:
 class BackendOptions:
     """How the backend runs the network.
 
-    * ``precision``: ``fp32`` (default, exact), ``fp16`` (CUDA), ``bf16`` (torch on a CPU with bf16 support) or
-      ``int8`` (onnxruntime on CPU, statically quantized; see docs/performance.md for its accuracy gate).
+    * ``precision``: ``fp32`` (default, exact), ``fp16`` (CUDA), ``bf16`` (torch or openvino on a CPU with bf16
+      support) or ``int8`` (onnxruntime or openvino on CPU, statically quantized; see docs/performance.md for the
+      accuracy gate).
     * ``graph``: torch graph mode: ``auto`` (frozen on CPU, eager on CUDA), ``eager``, ``frozen``, ``compiled``.
     * ``provider``: onnxruntime execution provider: ``auto`` (follows the device), ``cpu``, ``cuda``, ``tensorrt``.
     * ``threads``: CPU threads of the backend (None: the runtime's default). The backend applies them itself:
@@ -57,11 +59,21 @@ class BackendOptions:
             raise BackendError(f"threads must be a positive integer or None, got {self.threads!r}")
 
 
-def choose_backend(name: str, device: torch.device, options: BackendOptions) -> str:
-    """The backend ``name`` stands for: ``auto`` -> the fastest exact backend for ``device`` and ``options``.
+def openvino_installed() -> bool:
+    """Whether the optional openvino package can be imported (looked up, not imported)."""
+    try:
+        return importlib.util.find_spec("openvino") is not None
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules (a blocked import)
+        return False
 
-    ``auto``: a torch graph mode asks for torch, an execution provider for onnxruntime; otherwise onnxruntime on
-    CPU (fp32 and int8; bf16 is torch's) and torch on CUDA (the onnxruntime wheel the package installs has no CUDA
+
+def choose_backend(name: str, device: torch.device, options: BackendOptions) -> str:
+    """The backend ``name`` stands for: ``auto`` -> the fastest backend for ``device`` and ``options``.
+
+    ``auto``: a torch graph mode asks for torch, an execution provider for onnxruntime; otherwise on CPU
+    onnxruntime for fp32 (the fastest exact backend, a core dependency), openvino for int8 and bf16 when the
+    optional openvino package is installed (its oneDNN int8/bf16 kernels are the fastest measured; else int8 is
+    onnxruntime's and bf16 torch's); on CUDA torch (the onnxruntime wheel the package installs has no CUDA
     provider; TensorRT fp16 is faster but not exact, so it stays opt-in).
     """
     _check_choice("backend", name, BACKEND_CHOICES)
@@ -71,6 +83,17 @@ def choose_backend(name: str, device: torch.device, options: BackendOptions) -> 
         return "torch"
     if options.provider != "auto":
         return "onnxruntime"
-    if device.type == "cpu" and options.precision in ("fp32", "int8"):
-        return "onnxruntime"
-    return "torch"
+    if device.type != "cpu":
+        return "torch"
+    if options.precision in ("int8", "bf16") and openvino_installed():
+        return "openvino"
+    return "torch" if options.precision == "bf16" else "onnxruntime"
+
+
+def fallback_backend(chosen: str, device: torch.device, options: BackendOptions) -> str | None:
+    """What ``auto`` falls back to when ``chosen`` cannot run (None: nothing, the error stands)."""
+    if chosen == "openvino":
+        return "torch" if options.precision == "bf16" else "onnxruntime"
+    if chosen == "onnxruntime" and device.type == "cpu" and options.precision == "fp32":
+        return "torch"
+    return None

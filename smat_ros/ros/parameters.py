@@ -42,9 +42,11 @@ class NodeParameters:
     checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
                                  "(empty: the bundled demo weights)")
     device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
-    backend: str = _param("auto", "inference backend (auto: onnxruntime on CPU, torch on CUDA)",
+    backend: str = _param("auto", "inference backend (auto: onnxruntime for fp32 on CPU, openvino for int8/bf16 "
+                                  "when installed, torch on CUDA)",
                           choices=BACKEND_CHOICES)
-    precision: str = _param("fp32", "fp32 (exact), fp16 (CUDA), bf16 (torch, CPU) or int8 (onnxruntime, CPU)",
+    precision: str = _param("fp32", "fp32 (exact), fp16 (CUDA), bf16 (CPU: openvino or torch) or int8 (CPU: "
+                                    "openvino or onnxruntime)",
                             choices=PRECISIONS)
     graph: str = _param("auto", "torch graph mode (auto: frozen on CPU, eager on CUDA)", choices=GRAPHS)
     provider: str = _param("auto", "onnxruntime execution provider (auto: follows device)", choices=PROVIDERS)
