@@ -395,7 +395,7 @@ def table(rows: list[Measured]) -> str:
     return "\n".join(lines)
 
 
-def accuracy_table(variants: list[str], weights: Path, sequence: Path, synthetic: int, threads: int) -> str:
+def accuracy_table(variants: list[str], weights: Path, sequence: Path, synthetic: int | None, threads: int) -> str:
     """The accuracy gate of each reduced-precision variant against torch fp32 on ``weights``."""
     import torch
 
@@ -403,13 +403,21 @@ def accuracy_table(variants: list[str], weights: Path, sequence: Path, synthetic
     from smat_ros import Tracker
     from smat_ros.backends import BackendOptions
     from smat_ros.checkpoint import load_weights
-    from smat_ros.eval.backend_accuracy import GATE, GateSequence, held_out_synthetic, measure_set, reference_tracks
+    from smat_ros.eval.backend_accuracy import (
+        GATE,
+        GATE_SEQUENCES_PER_SEED,
+        GateSequence,
+        held_out_synthetic,
+        measure_set,
+        reference_tracks,
+    )
     from smat_ros.model import SMAT
 
     torch.set_num_threads(threads)
     model = SMAT()
     load_weights(model, weights)
     frames, box = read_sequence(sequence)
+    synthetic = synthetic or GATE_SEQUENCES_PER_SEED
     sets = [("60 public frames", [GateSequence(sequence.name, frames, box)]),
             (f"held-out synthetic ({synthetic} x 2 seeds x 60 frames)", held_out_synthetic(synthetic))]
     fp32 = Tracker(model, device="cpu", backend="torch", options=BackendOptions(threads=threads))
@@ -459,7 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--accuracy", action="store_true",
                         help="also measure the accuracy gate of the int8/bf16/fp16 and the CUDA variants")
     parser.add_argument("--accuracy-weights", type=Path, default=DEMO_WEIGHTS, help="weights for --accuracy")
-    parser.add_argument("--synthetic", type=int, default=5, help="held-out synthetic sequences per seed (default 5)")
+    parser.add_argument("--synthetic", type=int,
+                        help="held-out synthetic sequences per seed (default: the gate's, 20)")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)

@@ -5,7 +5,6 @@ bound to every tracking run, so only the search crop travels per frame.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import numpy as np
 import torch
 
 from smat_ros.backends.base import Backend, TrackMaps, crop_to_array
-from smat_ros.backends.graph_cache import cached_graphs, export_facts, graphs_digest
+from smat_ros.backends.graph_cache import cached_graphs, export_facts
 from smat_ros.backends.options import BackendError, BackendOptions
 from smat_ros.backends.providers import (
     PROVIDER_NAMES,
@@ -22,11 +21,10 @@ from smat_ros.backends.providers import (
     provider_list,
     validate_request,
 )
+from smat_ros.backends.quantize import quantized
 from smat_ros.export import OnnxGraphs, export_graphs, read_graphs
 from smat_ros.model import SMAT
 from smat_ros.model.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT
-
-log = logging.getLogger(__name__)
 
 
 class OnnxRuntimeBackend(Backend):
@@ -47,8 +45,6 @@ class OnnxRuntimeBackend(Backend):
         self._device_type = "cpu" if self.provider == "cpu" else "cuda"
         self._device_id = device_id
         if options.precision == "int8":
-            log.warning("int8 is opt-in: on the demo weights it meets the accuracy gate on the public frames but not "
-                        "its 2 px precision criterion on held-out synthetic scenes (3.1 px); see docs/performance.md")
             graphs = quantized(graphs, options.cache)
         self._template = self._session(graphs.template, request)
         self._tracking = self._session(graphs.tracking, request)
@@ -131,10 +127,3 @@ class OnnxRuntimeBackend(Backend):
         score, size, offset = (torch.from_numpy(array) for array in binding.copy_outputs_to_cpu())
         return TrackMaps(score, size, offset)
 
-
-def quantized(graphs: OnnxGraphs, cache: bool) -> OnnxGraphs:
-    """``graphs`` with the tracking graph statically quantized to int8 (from the on-disk cache when there)."""
-    from smat_ros.backends.quantize import RECIPE, quantize_graphs
-
-    facts: dict[str, object] = {"kind": "int8", "source": graphs_digest(graphs), "recipe": RECIPE}
-    return cached_graphs(facts, lambda: quantize_graphs(graphs), cache)

@@ -16,8 +16,8 @@ import torch
 
 from smat_ros.backends.base import Backend, TrackMaps, crop_to_array
 from smat_ros.backends.graph_cache import cache_root, cached_graphs, export_facts
-from smat_ros.backends.onnxruntime_backend import quantized
 from smat_ros.backends.options import BackendError, BackendOptions
+from smat_ros.backends.quantize import quantized
 from smat_ros.export import OnnxGraphs, export_graphs
 from smat_ros.model import SMAT
 from smat_ros.model.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT

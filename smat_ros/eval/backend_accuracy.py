@@ -18,6 +18,11 @@ public sequence by 0.1 px moves the fp32 track's centres by 6 px on average with
 the scene, not the precision.
 
 The gate (:data:`GATE`): on every set, centre deviation <= 2 px and disagreeing steps <= 2 %; AO within 0.02.
+
+The held-out synthetic set has :data:`GATE_SEQUENCES_PER_SEED` sequences per seed (40 in all). Free-running AO is
+chaotic, so a small set measures noise: moving the first box by 0.05-0.1 px (an exact variant, in effect) moved
+fp32's AO by up to 0.009 on 10 sequences but at most 0.002 on 40, and one int8 recipe measured -0.029 on 10
+sequences and -0.005 on 40 (docs/performance.md).
 """
 from __future__ import annotations
 
@@ -45,6 +50,7 @@ class Gate:
 GATE = Gate()
 AGREEMENT_IOU = 0.5  # a one-step box agrees with the fp32 box at this overlap or more
 HELD_OUT_SEEDS = (2, 6)  # the demo weights' held-out seeds (sprites, crowds); int8 calibrates on seed 11
+GATE_SEQUENCES_PER_SEED = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +87,7 @@ class SetAccuracy:
         return self.mean_centre_px <= gate.mean_centre_px and self.disagreeing <= gate.disagreeing and ao_ok
 
 
-def held_out_synthetic(sequences_per_seed: int = 5, frames: int = 60) -> list[GateSequence]:
+def held_out_synthetic(sequences_per_seed: int = GATE_SEQUENCES_PER_SEED, frames: int = 60) -> list[GateSequence]:
     """Held-out synthetic sequences (procedural textures, the demo weights' held-out sprites and crowds seeds)."""
     from smat_ros.train.synthetic import SyntheticConfig, render_sequence
 
