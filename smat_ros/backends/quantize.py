@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 CALIBRATION_SEED = 11
 CALIBRATION_SEQUENCES = 8
 SEARCH_CROPS_PER_SEQUENCE = 6
+# Activations of this many crops at a time are kept for the histograms (the quantizer keeps every intermediate
+# tensor of the crops it holds: all 48 at once peaked at 10 GiB of RAM).
+CALIBRATION_STRIDE = SEARCH_CROPS_PER_SEQUENCE
 # Convolutions and matrix products, plus the element-wise and data-movement ops between them, so that activations
 # stay uint8 from one convolution to the next (with Conv/MatMul alone, Quantize/DequantizeLinear around every
 # residual add, split and reshape took 41 % of the int8 step and it ran only 1.3x faster than fp32; with these, 1.8x).
@@ -44,7 +47,7 @@ QUANTIZED_OPS = ("Conv", "MatMul", "Add", "Mul", "Split", "Reshape", "Transpose"
 FP32_PREFIXES = ("/backbone/stem", "/backbone/layer1", "/neck")  # first high-resolution convolutions; the neck
 FP32_PARTS = ("/attn/Mul",)  # in every separable attention: keys x softmax(context scores), ReLU(values) x context
 RECIPE = (f"qdq-u8s8-perchannel-percentile-{'+'.join(QUANTIZED_OPS)}-fp32-{'+'.join(FP32_PREFIXES + FP32_PARTS)}"
-          f"-synthetic-seed{CALIBRATION_SEED}-{CALIBRATION_SEQUENCES}x{SEARCH_CROPS_PER_SEQUENCE}-v3")
+          f"-synthetic-seed{CALIBRATION_SEED}-{CALIBRATION_SEQUENCES}x{SEARCH_CROPS_PER_SEQUENCE}-stride{CALIBRATION_STRIDE}-v4")
 
 
 def calibration_crops(config: TrackerConfig = TrackerConfig()) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
@@ -88,14 +91,23 @@ def _quiet_root_hints() -> Iterator[None]:
 
 
 class _Reader:
-    """onnxruntime CalibrationDataReader over (template features, search crop) pairs."""
+    """onnxruntime CalibrationDataReader over (template features, search crop) pairs, read in strides."""
 
     def __init__(self, samples: list[dict[str, np.ndarray]]) -> None:
-        self._samples = iter(samples)
+        self._samples = samples
+        self._next = iter(samples)
+
+    def __len__(self) -> int:
+        """Number of samples (the quantizer's strided calibration asks)."""
+        return len(self._samples)
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        """Read samples ``start_index`` to ``end_index`` (exclusive) next."""
+        self._next = iter(self._samples[start_index:end_index])
 
     def get_next(self) -> dict[str, np.ndarray] | None:
         """The next input feed, None at the end."""
-        return next(self._samples, None)
+        return next(self._next, None)
 
 
 def calibration_feeds(template_graph: bytes) -> list[dict[str, np.ndarray]]:
@@ -122,7 +134,8 @@ def quantize_graphs(graphs: OnnxGraphs) -> OnnxGraphs:
     with tempfile.TemporaryDirectory(prefix="smat-int8-") as folder:
         source, target = Path(folder) / "tracking.onnx", Path(folder) / "tracking.int8.onnx"
         source.write_bytes(graphs.tracking)
-        options: dict[str, Any] = {"ActivationSymmetric": False, "WeightSymmetric": True}
+        options: dict[str, Any] = {"ActivationSymmetric": False, "WeightSymmetric": True,
+                                   "CalibStridedMinMax": CALIBRATION_STRIDE}
         chatter = io.StringIO()  # the calibrator print()s its settings; keep them out of the user's output
         with contextlib.redirect_stdout(chatter), _quiet_root_hints():
             quantize_static(
