@@ -10,19 +10,13 @@ import torch
 from smat_ros import Tracker
 from smat_ros.backends import BackendError, BackendOptions, create_backend
 from smat_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
-from smat_ros.export import OnnxGraphs, export_graphs, write_graphs
+from smat_ros.export import OnnxGraphs, write_graphs
 from smat_ros.model import SMAT
 
 CPU = torch.device("cpu")
 IO_TOLERANCE = 1e-4
 FP32_BOX_TOLERANCE_PX = 0.5
 FRAMES = 20
-
-
-@pytest.fixture(scope="module")
-def graphs(fixture_model: SMAT) -> OnnxGraphs:
-    """The fixture network exported once for the module."""
-    return export_graphs(fixture_model)
 
 
 def test_maps_match_reference(graphs: OnnxGraphs, crops: tuple[np.ndarray, np.ndarray], reference_io: dict) -> None:
