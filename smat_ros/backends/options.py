@@ -87,13 +87,13 @@ def choose_backend(name: str, device: torch.device, options: BackendOptions) -> 
         return "torch"
     if options.precision in ("int8", "bf16") and openvino_installed():
         return "openvino"
-    return "torch" if options.precision == "bf16" else "onnxruntime"
+    return "onnxruntime" if options.precision in ("fp32", "int8") else "torch"  # fp16 on CPU: torch refuses it
 
 
 def fallback_backend(chosen: str, device: torch.device, options: BackendOptions) -> str | None:
     """What ``auto`` falls back to when ``chosen`` cannot run (None: nothing, the error stands)."""
     if chosen == "openvino":
-        return "torch" if options.precision == "bf16" else "onnxruntime"
+        return "onnxruntime" if options.precision in ("fp32", "int8") else "torch"  # fp16 on CPU: torch refuses it
     if chosen == "onnxruntime" and device.type == "cpu" and options.precision == "fp32":
         return "torch"
     return None

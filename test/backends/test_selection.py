@@ -20,6 +20,7 @@ CPU, CUDA = torch.device("cpu"), torch.device("cuda")
         (CPU, BackendOptions(), "onnxruntime"),
         (CPU, BackendOptions(precision="int8"), "openvino"),
         (CPU, BackendOptions(precision="bf16"), "openvino"),
+        (CPU, BackendOptions(precision="fp16"), "torch"),
         (CPU, BackendOptions(graph="eager"), "torch"),
         (CPU, BackendOptions(provider="cpu"), "onnxruntime"),
         (CUDA, BackendOptions(), "torch"),
