@@ -8,7 +8,6 @@ runs, with its fp32 parts kept in f32). Compiled models are cached by OpenVINO i
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
@@ -21,8 +20,6 @@ from smat_ros.backends.quantize import quantized
 from smat_ros.export import OnnxGraphs, export_graphs
 from smat_ros.model import SMAT
 from smat_ros.model.branches import FEATURES, MAP_NAMES, SEARCH_INPUT, TEMPLATE_INPUT
-
-log = logging.getLogger(__name__)
 
 PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}  # int8: the quantized ops run int8, the rest f32
 
