@@ -83,12 +83,9 @@ def available_cuda_variants() -> list[str]:
 
 def available_openvino_variants() -> list[str]:
     """The OpenVINO variants this machine can run (none without the openvino package; bf16 needs the CPU's BF16)."""
-    try:
-        import openvino
-    except ImportError:
-        return []
-    capabilities = set(openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
-    return [label for label in OPENVINO_VARIANTS if parse_variant(label)[1].upper() in capabilities | {"FP32"}]
+    from smat_ros.backends.openvino_backend import cpu_offers  # after ORIGINAL_OMP: child_env restores it
+
+    return [label for label in OPENVINO_VARIANTS if cpu_offers(parse_variant(label)[1])]
 
 
 def parse_variant(text: str) -> tuple[str, str, str, str]:

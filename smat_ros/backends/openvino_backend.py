@@ -45,6 +45,15 @@ def check_precision(core: Any, precision: str) -> None:
                            f"(this one offers {', '.join(sorted(capabilities))})")
 
 
+def cpu_offers(precision: str) -> bool:
+    """Whether OpenVINO is installed and its CPU plugin runs ``precision`` natively on this CPU."""
+    try:
+        check_precision(openvino_core(), precision)
+    except BackendError:
+        return False
+    return True
+
+
 def checked_core(options: BackendOptions) -> Any:
     """An ``openvino.Core`` after checking that ``options`` can run on it (BackendError otherwise)."""
     if options.graph != "auto" or options.provider != "auto":

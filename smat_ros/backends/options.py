@@ -67,6 +67,12 @@ def openvino_installed() -> bool:
         return False
 
 
+def cpu_backend_without_openvino(precision: str) -> str:
+    """The CPU backend for ``precision`` among the core ones: onnxruntime for fp32 and int8, torch for bf16 (and
+    fp16, which torch refuses on a CPU with its own message)."""
+    return "onnxruntime" if precision in ("fp32", "int8") else "torch"
+
+
 def choose_backend(name: str, device: torch.device, options: BackendOptions) -> str:
     """The backend ``name`` stands for: ``auto`` -> the fastest backend for ``device`` and ``options``.
 
@@ -87,13 +93,13 @@ def choose_backend(name: str, device: torch.device, options: BackendOptions) -> 
         return "torch"
     if options.precision in ("int8", "bf16") and openvino_installed():
         return "openvino"
-    return "onnxruntime" if options.precision in ("fp32", "int8") else "torch"  # fp16 on CPU: torch refuses it
+    return cpu_backend_without_openvino(options.precision)
 
 
 def fallback_backend(chosen: str, device: torch.device, options: BackendOptions) -> str | None:
     """What ``auto`` falls back to when ``chosen`` cannot run (None: nothing, the error stands)."""
     if chosen == "openvino":
-        return "onnxruntime" if options.precision in ("fp32", "int8") else "torch"  # fp16 on CPU: torch refuses it
+        return cpu_backend_without_openvino(options.precision)
     if chosen == "onnxruntime" and device.type == "cpu" and options.precision == "fp32":
         return "torch"
     return None

@@ -10,7 +10,7 @@ import torch
 
 from smat_ros import Tracker
 from smat_ros.backends import BackendError, BackendOptions, create_backend
-from smat_ros.backends.openvino_backend import OpenVinoBackend, check_precision, openvino_core
+from smat_ros.backends.openvino_backend import OpenVinoBackend, check_precision, cpu_offers
 from smat_ros.export import OnnxGraphs
 from smat_ros.model import SMAT
 
@@ -52,8 +52,7 @@ def test_tracker_boxes_match_torch(fixture_model: SMAT, frames: list[np.ndarray]
     assert list(tmp_path.glob("openvino/*")), "compiled models are cached beside the ONNX graphs"
 
 
-@pytest.mark.skipif("BF16" not in openvino_core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"),
-                    reason="bf16 is offered only on CPUs with native bfloat16")
+@pytest.mark.skipif(not cpu_offers("bf16"), reason="bf16 is offered only on CPUs with native bfloat16")
 def test_bf16_runs_in_bf16_and_stays_close(graphs: OnnxGraphs, crops: tuple[np.ndarray, np.ndarray]) -> None:
     fp32 = OpenVinoBackend(graphs, BackendOptions(threads=1, cache=False))
     bf16 = OpenVinoBackend(graphs, BackendOptions(precision="bf16", threads=1, cache=False))
@@ -74,6 +73,7 @@ def test_precision_needs_the_cpu_to_have_it() -> None:
 
 def test_missing_openvino_is_a_clear_error(fixture_model: SMAT, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino raises ImportError
+    assert not cpu_offers("fp32")
     with pytest.raises(BackendError, match=r"needs the openvino package: pip install 'smat_ros\[openvino\]'"):
         Tracker(fixture_model, device="cpu", backend="openvino")
 

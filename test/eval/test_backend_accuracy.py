@@ -15,7 +15,7 @@ import torch
 
 from smat_ros import Tracker
 from smat_ros.backends import BackendOptions
-from smat_ros.backends.openvino_backend import openvino_core
+from smat_ros.backends.openvino_backend import cpu_offers
 from smat_ros.backends.torch_backend import cpu_has_bf16
 from smat_ros.eval.backend_accuracy import (
     GateSequence,
@@ -59,15 +59,10 @@ def int8_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("int8-cache")
 
 
-def openvino_offers(precision: str) -> bool:
-    """Whether OpenVINO's CPU plugin runs ``precision`` natively here."""
-    return precision.upper() in openvino_core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
-
-
 @pytest.mark.parametrize("backend", ["onnxruntime", "openvino"])
 def test_int8_is_within_the_gate(backend: str, demo_model: SMAT, gate_sets: list, int8_cache: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    if backend == "openvino" and not openvino_offers("int8"):
+    if backend == "openvino" and not cpu_offers("int8"):
         pytest.skip("this CPU has no int8 support in OpenVINO")
     monkeypatch.setenv("SMAT_CACHE_DIR", str(int8_cache))
     variant = Tracker(demo_model, device="cpu", backend=backend, options=BackendOptions(precision="int8"))
@@ -80,7 +75,7 @@ def test_int8_is_within_the_gate(backend: str, demo_model: SMAT, gate_sets: list
 
 @pytest.mark.parametrize("backend", ["torch", "openvino"])
 def test_bf16_is_within_the_gate(backend: str, demo_model: SMAT, gate_sets: list) -> None:
-    if not (cpu_has_bf16() if backend == "torch" else openvino_offers("bf16")):
+    if not (cpu_has_bf16() if backend == "torch" else cpu_offers("bf16")):
         pytest.skip("bf16 is offered only on CPUs with native bfloat16")
     variant = Tracker(demo_model, device="cpu", backend=backend, options=BackendOptions(precision="bf16"))
     assert variant.backend.name == backend and variant.backend.precision == "bf16"
