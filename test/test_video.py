@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -61,6 +62,16 @@ def test_draw_track_draws_in_the_given_colour_on_a_copy() -> None:
     assert tuple(drawn[30, 35]) == (255, 64, 0) and tuple(drawn[40, 20]) == (255, 64, 0)
     assert not drawn[40, 35].any(), "the box interior was filled"
     assert tuple(draw_track(frame, (20, 30, 30, 20), None)[30, 35]) == (255, 255, 0)
+
+
+def test_the_label_sits_on_a_plate_that_covers_its_whole_width() -> None:
+    frame = np.full((60, 300, 3), 255, dtype=np.uint8)
+    drawn = draw_track(frame, None, 0.63, "TRACKING", color=(0, 255, 0))
+    (width, height), _ = cv2.getTextSize("TRACKING score 0.63", cv2.FONT_HERSHEY_SIMPLEX, 0.6, 1)
+    plate = drawn[22 - height:22, 8:8 + width]
+    assert not (plate == 255).all(axis=2).any(), "background shows through the label"
+    assert ((plate[..., 1] > 128) & (plate[..., 0] < 64)).sum() > 50, "no green text on the plate"
+    assert (drawn[40:, :] == 255).all(), "the plate is larger than the label"
 
 
 def test_image_folders_are_listed_in_frame_order(tmp_path: Path) -> None:
