@@ -26,9 +26,9 @@ DEVICE_PATTERN = re.compile(r"auto|cpu|cuda(:\d+)?")
 IMAGE_QOS_CHOICES = ("sensor_data", "reliable")
 
 
-def _param(default: Any, description: str, *, dynamic: bool = False, low: float | None = None,
-           high: float | None = None, choices: tuple[str, ...] = ()) -> Any:
-    """A dataclass field carrying the ROS descriptor's facts in its metadata."""
+def parameter_field(default: Any, description: str, *, dynamic: bool = False, low: float | None = None,
+                    high: float | None = None, choices: tuple[str, ...] = ()) -> Any:
+    """A parameters-dataclass field whose metadata holds the ROS descriptor's facts (every node's parameters)."""
     metadata = {"description": description, "dynamic": dynamic, "range": (low, high), "choices": choices}
     return dataclasses.field(default=default, metadata=metadata)
 
@@ -37,97 +37,97 @@ def _param(default: Any, description: str, *, dynamic: bool = False, low: float 
 class NodeParameters:
     """Values of the node's parameters (dynamic ones may change at run time, the rest are read-only)."""
 
-    autostart: bool = _param(True, "configure and activate the node at start (false: stay unconfigured until a "
-                                   "lifecycle manager or `ros2 lifecycle set` moves it)")
-    checkpoint: str = _param("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
-                                 "(empty: the bundled demo weights)")
-    device: str = _param("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
-    backend: str = _param("auto", "inference backend (auto: onnxruntime for fp32 on CPU, openvino for int8/bf16 "
-                                  "when installed, torch on CUDA)",
-                          choices=BACKEND_CHOICES)
-    precision: str = _param("fp32", "fp32 (exact), fp16 (CUDA), bf16 (CPU: openvino or torch) or int8 (CPU: "
-                                    "openvino or onnxruntime)",
-                            choices=PRECISIONS)
-    graph: str = _param("auto", "torch graph mode (auto: frozen on CPU, eager on CUDA)", choices=GRAPHS)
-    provider: str = _param("auto", "onnxruntime execution provider (auto: follows device)", choices=PROVIDERS)
-    threads: int = _param(0, "CPU threads of the backend (0: the runtime's default)", low=0, high=256)
-    half: bool = _param(False, "deprecated: use precision fp16 (true here means precision fp16)")
-    image_qos: str = _param("sensor_data", "QoS of the image subscription: sensor_data (best effort) or reliable",
-                            choices=IMAGE_QOS_CHOICES)
-    use_compressed: bool = _param(False, "subscribe to image/compressed (jpeg/png) instead of image")
-    queue_depth: int = _param(5, "depth of the image subscription queue", low=1, high=100)
-    lost_score_threshold: float = _param(
+    autostart: bool = parameter_field(True, "configure and activate the node at start (false: stay unconfigured "
+                                            "until a lifecycle manager or `ros2 lifecycle set` moves it)")
+    checkpoint: str = parameter_field("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
+                                          "(empty: the bundled demo weights)")
+    device: str = parameter_field("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
+    backend: str = parameter_field("auto", "inference backend (auto: onnxruntime for fp32 on CPU, openvino for "
+                                           "int8/bf16 when installed, torch on CUDA)",
+                                   choices=BACKEND_CHOICES)
+    precision: str = parameter_field("fp32", "fp32 (exact), fp16 (CUDA), bf16 (CPU: openvino or torch) or int8 (CPU: "
+                                             "openvino or onnxruntime)",
+                                     choices=PRECISIONS)
+    graph: str = parameter_field("auto", "torch graph mode (auto: frozen on CPU, eager on CUDA)", choices=GRAPHS)
+    provider: str = parameter_field("auto", "onnxruntime execution provider (auto: follows device)", choices=PROVIDERS)
+    threads: int = parameter_field(0, "CPU threads of the backend (0: the runtime's default)", low=0, high=256)
+    half: bool = parameter_field(False, "deprecated: use precision fp16 (true here means precision fp16)")
+    image_qos: str = parameter_field("sensor_data", "QoS of the image subscription: sensor_data (best effort) or "
+                                                    "reliable", choices=IMAGE_QOS_CHOICES)
+    use_compressed: bool = parameter_field(False, "subscribe to image/compressed (jpeg/png) instead of image")
+    queue_depth: int = parameter_field(5, "depth of the image subscription queue", low=1, high=100)
+    lost_score_threshold: float = parameter_field(
         STATES.lost_score_threshold, "a frame scoring below this is low; lost_after_frames low frames in a row: "
         "TRACKING -> LOST (detections empty)", dynamic=True, low=0.0, high=1.0)
-    lost_score_ratio: float = _param(
+    lost_score_ratio: float = parameter_field(
         STATES.lost_score_ratio, "a frame scoring below this times the track's recent median score is low too "
         "(0: off)", dynamic=True, low=0.0, high=2.0)
-    lost_after_frames: int = _param(
+    lost_after_frames: int = parameter_field(
         STATES.lost_after_frames, "consecutive low frames before TRACKING -> LOST", dynamic=True, low=1, high=1000)
-    found_score_threshold: float = _param(
+    found_score_threshold: float = parameter_field(
         STATES.found_score_threshold, "a re-acquisition candidate must score at least this on each frame "
         "(>= lost_score_threshold)", dynamic=True, low=0.0, high=1.0)
-    found_score_ratio: float = _param(
+    found_score_ratio: float = parameter_field(
         STATES.found_score_ratio, "a candidate must start at and average at least this times the track's recent "
         "median score (0: off; >= lost_score_ratio)", dynamic=True, low=0.0, high=2.0)
-    found_after_frames: int = _param(
+    found_after_frames: int = parameter_field(
         STATES.found_after_frames, "consecutive frames a candidate must hold before LOST -> TRACKING", dynamic=True,
         low=1, high=1000)
-    target_timeout_s: float = _param(
+    target_timeout_s: float = parameter_field(
         STATES.target_timeout_s, "LOST for longer than this (image stamps) -> IDLE, reason in last_error (0: never)",
         dynamic=True, low=0.0, high=86400.0)
-    reacquire: bool = _param(
+    reacquire: bool = parameter_field(
         True, "while LOST, search the whole image for the target (tiles at its last and neighbouring scales)",
         dynamic=True)
-    reacquire_budget: int = _param(
+    reacquire_budget: int = parameter_field(
         REACQUIRE.budget, "extra network runs per LOST frame for the search (1: a LOST frame costs about two steps)",
         dynamic=True, low=0, high=64)
-    proposal_ratio: float = _param(
+    proposal_ratio: float = parameter_field(
         REACQUIRE.proposal_ratio, "a search tile's peak proposes a candidate when it scores at least this times the "
         "track's recent median score (the normal window then checks it)", dynamic=True, low=0.0, high=1.0)
-    verify_iou: float = _param(
+    verify_iou: float = parameter_field(
         REACQUIRE.verify_iou, "a candidate counts only when the network run backwards from it (candidate as the "
         "template, searched for on the first frame) finds the first box with at least this IoU (0: check off)",
         dynamic=True, low=0.0, high=1.0)
-    verify_ratio: float = _param(
+    verify_ratio: float = parameter_field(
         REACQUIRE.verify_ratio, "... and scores at least this times the track's recent median score there",
         dynamic=True, low=0.0, high=1.0)
-    drift_check_every: int = _param(
+    drift_check_every: int = parameter_field(
         REACQUIRE.drift_check_every, "while TRACKING, run the backward check on the box every this many frames "
         "(0: off; 2 for following a person: each check costs about one network run)", dynamic=True, low=0, high=1000)
-    drift_after_checks: int = _param(
+    drift_after_checks: int = parameter_field(
         REACQUIRE.drift_after_checks, "failed backward checks in a row before TRACKING -> LOST (the network follows "
         "something else)", dynamic=True, low=1, high=1000)
-    appearance_ratio: float = _param(
+    appearance_ratio: float = parameter_field(
         REACQUIRE.appearance_ratio, "a candidate's colours (HSV histograms) must be at least this similar to the "
         "first box's, relative to the target's own recent boxes (0: check off)", dynamic=True, low=0.0, high=1.0)
-    far_extra_frames: int = _param(
+    far_extra_frames: int = parameter_field(
         REACQUIRE.far_extra_frames, "extra frames a candidate proposed by a search tile (away from where the target "
         "is expected) must hold before LOST -> TRACKING", dynamic=True, low=0, high=100)
-    camera_motion: bool = _param(
+    camera_motion: bool = parameter_field(
         REACQUIRE.camera_motion, "estimate the camera's image shift between frames (phase correlation) and move the "
         "search with it: a jerk of a moving camera (drone, pan-tilt, robot turning) larger than the search window does "
         "not lose the target (needs reacquire; about 2 ms per frame at 768x576)", dynamic=True)
-    camera_motion_confidence: float = _param(
+    camera_motion_confidence: float = parameter_field(
         REACQUIRE.camera_motion_confidence, "a camera shift is used only when its phase-correlation peak is at least "
         "this (and it explains the frames better than no shift)", dynamic=True, low=0.0, high=1.0)
-    status_rate_hz: float = _param(
+    status_rate_hz: float = parameter_field(
         2.0, "~/status heartbeat rate while no frame is processed, with seconds_since_image (0: off)", dynamic=True,
         low=0.0, high=100.0)
-    frame_buffer_s: float = _param(
+    frame_buffer_s: float = parameter_field(
         1.0, "seconds of frames kept so that a target can name an earlier frame by stamp", dynamic=True,
         low=0.0, high=30.0)
-    publish_debug_image: bool = _param(
+    publish_debug_image: bool = parameter_field(
         True, "render ~/debug_image (only while it has a subscriber)", dynamic=True)
-    image_timeout_s: float = _param(
+    image_timeout_s: float = parameter_field(
         2.0, "/diagnostics warns when no image arrived for this many seconds", dynamic=True, low=0.1, high=3600.0)
-    frame_buffer_mb: float = _param(
+    frame_buffer_mb: float = parameter_field(
         256.0, "most MiB of frames kept in the frame buffer (oldest forgotten first; the newest is always kept)",
         dynamic=True, low=1.0, high=65536.0)
-    max_stamp_ahead_s: float = _param(
+    max_stamp_ahead_s: float = parameter_field(
         10.0, "images stamped further ahead of the node clock are rejected (a stamp from the far future)",
         dynamic=True, low=0.0, high=1e9)
-    clock_reset_s: float = _param(
+    clock_reset_s: float = parameter_field(
         1.0, "an image stamped this much older than the newest frame resets the frame ordering (bag loop, "
              "simulator reset) instead of being rejected as stale", dynamic=True, low=0.0, high=1e9)
 

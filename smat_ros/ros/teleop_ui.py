@@ -35,8 +35,7 @@ from vision_msgs.msg import Detection2DArray
 from smat_ros.errors import StartupError
 from smat_ros.msg import FollowTarget, TrackStatus
 from smat_ros.ros.conversions import bbox_to_box, box_to_bbox, compressed_to_rgb, image_to_rgb
-from smat_ros.ros.parameters import _param as parameter  # the shared descriptor-carrying field builder
-from smat_ros.ros.parameters import check, descriptor
+from smat_ros.ros.parameters import check, descriptor, parameter_field
 from smat_ros.ros.signals import create_node
 from smat_ros.srv import SetTarget
 from smat_ros.teleop.frames import FrameEncoder
@@ -55,23 +54,23 @@ EVENT_QOS = QoSProfile(depth=10)
 class TeleopParameters:
     """The teleop_ui node's parameters (all read-only after start)."""
 
-    host: str = parameter("127.0.0.1", "address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 or :: "
-                                       "(every interface: set a token), or one interface's address")
-    port: int = parameter(8080, "TCP port of the page (0: any free port, printed at start)", low=0, high=65535)
-    token: str = parameter("", "access token the page, WebSocket and API require ('': none; open the page as "
-                               "http://host:port/?token=...)")
-    tracker: str = parameter("/smat_tracker", "the tracker node: its status, detections, target, set_target and "
-                                              "clear_target are used")
-    video: str = parameter("camera", "what the page shows: camera (the image topic) or debug (the tracker's "
-                                     "debug_image)", choices=VIDEO_CHOICES)
-    use_compressed: bool = parameter(False, "camera video from image/compressed (jpeg/png) instead of image")
-    image_qos: str = parameter("sensor_data", "QoS of the camera subscription: sensor_data (best effort) or "
-                                              "reliable", choices=IMAGE_QOS_CHOICES)
-    jpeg_quality: int = parameter(80, "JPEG quality of the frames sent to the page", low=10, high=100)
-    max_width: int = parameter(0, "frames wider than this are shrunk before sending, boxes stay in camera pixels "
-                                  "(0: full size)", low=0, high=16384)
-    service_timeout_s: float = parameter(5.0, "longest wait for the tracker's answer to set_target/clear_target",
-                                         low=0.1, high=120.0)
+    host: str = parameter_field("127.0.0.1", "address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 or :: "
+                                             "(every interface: set a token), or one interface's address")
+    port: int = parameter_field(8080, "TCP port of the page (0: any free port, printed at start)", low=0, high=65535)
+    token: str = parameter_field("", "access token the page, WebSocket and API require ('': none; open the page as "
+                                     "http://host:port/?token=...)")
+    tracker: str = parameter_field("/smat_tracker", "the tracker node: its status, detections, target, set_target and "
+                                                    "clear_target are used")
+    video: str = parameter_field("camera", "what the page shows: camera (the image topic) or debug (the tracker's "
+                                           "debug_image)", choices=VIDEO_CHOICES)
+    use_compressed: bool = parameter_field(False, "camera video from image/compressed (jpeg/png) instead of image")
+    image_qos: str = parameter_field("sensor_data", "QoS of the camera subscription: sensor_data (best effort) or "
+                                                    "reliable", choices=IMAGE_QOS_CHOICES)
+    jpeg_quality: int = parameter_field(80, "JPEG quality of the frames sent to the page", low=10, high=100)
+    max_width: int = parameter_field(0, "frames wider than this are shrunk before sending, boxes stay in camera pixels "
+                                        "(0: full size)", low=0, high=16384)
+    service_timeout_s: float = parameter_field(5.0, "longest wait for the tracker's answer to set_target/clear_target",
+                                               low=0.1, high=120.0)
 
 
 DEFAULTS = TeleopParameters()

@@ -182,7 +182,7 @@ def _new_object(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.
                 min_side: int | None = None) -> MovingObject:
     """A sprite of random size, aspect and texture at a random place (a walker with probability ``walkers``)."""
     if config.walkers and rng.random() < config.walkers:
-        return _new_walker(config, sources, rng, min_side)
+        return new_walker(config, sources, rng, min_side)
     side = rng.uniform(min_side or config.min_object, config.max_object)
     aspect = float(np.exp(rng.uniform(-0.9, 0.9)))
     w, h = max(4, int(side * np.sqrt(aspect))), max(4, int(side / np.sqrt(aspect)))
@@ -192,7 +192,7 @@ def _new_object(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.
                         1.0, float(rng.normal(0, 0.005)))
 
 
-def _new_walker(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator,
+def new_walker(config: SyntheticConfig, sources: Sequence[np.ndarray], rng: np.random.Generator,
                 min_side: int | None = None) -> MovingObject:
     """A walking figure (height:width about 2.2:1, two-tone texture) with a steady, mostly sideways pace."""
     h = int(rng.uniform(min_side or config.min_object, config.max_object) * 1.3)
@@ -213,7 +213,7 @@ def _walking(texture: np.ndarray, center: np.ndarray, velocity: np.ndarray, scal
                         gait_rate=float(rng.uniform(0.25, 0.6)), phase=float(rng.uniform(0, 2 * np.pi)))
 
 
-def _new_crosser(config: SyntheticConfig, target: MovingObject, rng: np.random.Generator) -> MovingObject:
+def new_crosser(config: SyntheticConfig, target: MovingObject, rng: np.random.Generator) -> MovingObject:
     """A walker dressed like ``target`` that meets it on its way: both reach the same spot in the same frame."""
     h = max(8, int(target.mask.shape[0] * rng.uniform(0.85, 1.15)))
     w = max(6, int(target.mask.shape[1] * rng.uniform(0.8, 1.25)))
@@ -266,7 +266,7 @@ def render_sequence(config: SyntheticConfig, sources: Sequence[np.ndarray],
                  for _ in range(int(rng.integers(0, config.posts + 1)))]
         others, in_front = others + posts, in_front + [True] * len(posts)
     if config.crossings and target.gait_rate:
-        crossers = [_new_crosser(config, target, rng) for _ in range(int(rng.integers(1, config.crossings + 1)))]
+        crossers = [new_crosser(config, target, rng) for _ in range(int(rng.integers(1, config.crossings + 1)))]
         others = crossers + others
         in_front = [bool(rng.random() < 0.5) for _ in crossers] + in_front
     offset, drift = np.array([pan, pan], dtype=np.float64), rng.normal(0, 0.7, 2)

@@ -8,8 +8,8 @@ import numpy as np
 from smat_ros.train.datasets import open_dataset
 from smat_ros.train.synthetic import (
     SyntheticConfig,
-    _new_crosser,
-    _new_walker,
+    new_crosser,
+    new_walker,
     object_mask,
     paste,
     render_sequence,
@@ -100,8 +100,8 @@ def test_crossers_look_like_the_target_and_meet_it_on_its_way() -> None:
     config = SyntheticConfig(frames=30, width=300, height=200, min_object=30, max_object=50, walkers=1.0)
     rng = np.random.default_rng(2)
     for _ in range(10):
-        target = _new_walker(config, (), rng)
-        crosser = _new_crosser(config, target, rng)
+        target = new_walker(config, (), rng)
+        crosser = new_crosser(config, target, rng)
         assert np.sign(crosser.velocity[0]) == -np.sign(target.velocity[0])
         meet = (target.center[0] - crosser.center[0]) / (crosser.velocity[0] - target.velocity[0])
         assert 0 <= meet <= config.frames
