@@ -316,7 +316,7 @@ class Tracker:
         stamp_s = time.monotonic() if stamp is None else float(stamp)
         shift = self._follow_camera(frame)
         if self._search is not None and self._states.state == TrackState.LOST:
-            return dataclasses.replace(self._track_lost(frame, stamp_s), camera_shift=shift)
+            return self._track_lost(frame, stamp_s, shift)
         predicted, score = self.locate(frame, self._box)
         self._box = self._clip(predicted, frame)
         seen = not self._states.is_low(score)
@@ -330,7 +330,7 @@ class Tracker:
             self._box = self._seen_box
             self._candidate = None
             self._search.start(frame.shape, self._expected_box(frame, stamp_s))
-        return dataclasses.replace(self._result(score, update, checks), camera_shift=shift)
+        return self._result(score, update, shift, checks)
 
     def _follow_camera(self, frame: np.ndarray) -> CameraShift:
         """With camera_motion on: the camera's image shift since the last frame, the track moved by it if believed."""
@@ -377,7 +377,7 @@ class Tracker:
         return self._states.lose(stamp_s, seen_s, f"the backward check failed {self._failed_checks} times in a "
                                  "row: the box is on something else"), 1
 
-    def _track_lost(self, frame: np.ndarray, stamp_s: float) -> TrackResult:
+    def _track_lost(self, frame: np.ndarray, stamp_s: float, shift: CameraShift) -> TrackResult:
         """One LOST frame: the normal window at the candidate (or where the target is expected), then search tiles.
 
         A detection in the normal window counts towards re-acquisition when it passes the score, size and colour
@@ -424,9 +424,8 @@ class Tracker:
             self._candidate, self._candidate_far = None, False
         elif proposal is not None:
             self._candidate, self._candidate_far = proposal[0], True
-        result = self._result(score if proposal is None else proposal[1], update, runs)
-        return dataclasses.replace(result, detection=box, refused=refused,
-                                   proposal=proposal[0] if proposal else None)
+        return self._result(score if proposal is None else proposal[1], update, shift, runs, detection=box,
+                            refused=refused, proposal=proposal[0] if proposal else None)
 
     def _restart_drift_check(self, box: Box, stamp_s: float) -> None:
         """Count TRACKING frames for the drift check afresh from a box known to be the target."""
@@ -483,12 +482,14 @@ class Tracker:
         """``box`` clipped to the frame with the configured margin."""
         return clip_box(box, frame.shape[0], frame.shape[1], margin=self.config.clip_margin)
 
-    def _result(self, score: float, update: StateUpdate, searches: int = 0) -> TrackResult:
-        """The TrackResult of a frame from its score and state update (a timed-out target is dropped here)."""
+    def _result(self, score: float, update: StateUpdate, shift: CameraShift, searches: int = 0, *,
+                detection: Box | None = None, refused: str = "", proposal: Box | None = None) -> TrackResult:
+        """The TrackResult of a frame from its score, state update and camera shift, with a LOST frame's detection,
+        refusal and proposal (a timed-out target is dropped here)."""
         if update.event == TrackEvent.TIMED_OUT:
             log.warning("%s", update.reason)
             self._template = None
             self._idle_reason = update.reason
         box = self._box if self._box is not None else self._seen_box
         return TrackResult(cast(Box, box), score, update.state, update.event, update.seconds_since_seen, update.reason,
-                           searches)
+                           searches, detection=detection, refused=refused, proposal=proposal, camera_shift=shift)
