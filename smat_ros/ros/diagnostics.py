@@ -4,7 +4,8 @@ No rclpy and no node state: the node feeds :class:`Window` as frames arrive and 
 :class:`Figures` once per period and turns it into a diagnostic_msgs/DiagnosticStatus with :func:`assess`,
 :func:`key_values` and :func:`status_message`. Levels: WARN when no image arrived for ``image_timeout_s``, when
 the processed rate falls under half the input rate, or when the target is LOST; ERROR when tracking raised during
-the window.
+the window. With camera_motion on, the key-values also show the camera's image shift on the window's last frame and
+how many of the window's shifts were believed.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import enum
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+
+from smat_ros.follow.camera_motion import CameraShift
 
 SLOW_RATIO = 0.5  # processed rate under this fraction of the input rate: WARN
 
@@ -24,6 +27,15 @@ class Level(enum.IntEnum):
     WARN = 1
     ERROR = 2
     STALE = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class CameraFigures:
+    """The camera-motion estimate over one window: the last frame's shift, shifts estimated and believed."""
+
+    last: CameraShift
+    estimated: int
+    believed: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +55,7 @@ class Figures:
     latency_p95_ms: float | None
     seconds_since_image: float | None  # None before the first image
     errors: tuple[str, ...]  # tracking errors raised during the window
+    camera: CameraFigures | None = None  # None: no camera shift estimated in the window (camera_motion off)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +85,7 @@ class Window:
         self._processing_ms: list[float] = []
         self._latency_ms: list[float] = []
         self._errors: list[str] = []
+        self._camera_shifts: list[CameraShift] = []
         self._last_image_s: float | None = None
 
     def image_arrived(self, now_s: float) -> None:
@@ -83,6 +97,10 @@ class Window:
         self._processing_ms.append(processing_ms)
         self._latency_ms.append(latency_ms)
 
+    def camera_moved(self, shift: CameraShift) -> None:
+        """The tracker estimated the camera's image shift ``shift`` on a frame (camera_motion on)."""
+        self._camera_shifts.append(shift)
+
     def tracking_failed(self, error: str) -> None:
         """Tracking raised ``error``."""
         self._errors.append(error)
@@ -91,7 +109,7 @@ class Window:
         """Start a fresh window at ``now_s`` with the counters as they are (after a pause: inactive periods do not
         count as input); the last image's time is kept."""
         self._start_s, self._start_counts = now_s, counts
-        self._processing_ms, self._latency_ms, self._errors = [], [], []
+        self._processing_ms, self._latency_ms, self._errors, self._camera_shifts = [], [], [], []
 
     def close(self, now_s: float, counts: Counts) -> Figures:
         """The figures of the window ending at ``now_s``; a new window starts there."""
@@ -107,9 +125,17 @@ class Window:
             latency_p50_ms=percentile(self._latency_ms, 50), latency_p95_ms=percentile(self._latency_ms, 95),
             seconds_since_image=None if self._last_image_s is None else now_s - self._last_image_s,
             errors=tuple(self._errors),
+            camera=self._camera_figures(),
         )
         self.restart(now_s, counts)
         return figures
+
+    def _camera_figures(self) -> CameraFigures | None:
+        """The window's camera shifts summed up, None when there were none."""
+        shifts = self._camera_shifts
+        if not shifts:
+            return None
+        return CameraFigures(shifts[-1], len(shifts), sum(shift.accepted for shift in shifts))
 
 
 def assess(figures: Figures, state: str, image_timeout_s: float, active_s: float) -> tuple[Level, str]:
@@ -134,9 +160,23 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def key_values(figures: Figures, state: str, backend: str, device: str) -> list[tuple[str, str]]:
-    """The (key, value) pairs shown with the status, in display order."""
+def camera_key_values(camera: CameraFigures | None) -> list[tuple[str, str]]:
+    """The camera-motion (key, value) pairs: the last shift in px, whether it was believed, the window's count."""
+    if camera is None:
+        return [("camera shift (px)", "n/a"), ("camera shift believed", "n/a"), ("camera shifts believed", "0 of 0")]
+    last = camera.last
+    return [
+        ("camera shift (px)", f"{last.dx:+.1f}, {last.dy:+.1f}"),
+        ("camera shift believed", f"{'yes' if last.accepted else 'no'} (confidence {last.confidence:.2f})"),
+        ("camera shifts believed", f"{camera.believed} of {camera.estimated}"),
+    ]
+
+
+def key_values(figures: Figures, state: str, backend: str, device: str,
+               camera_motion: bool = False) -> list[tuple[str, str]]:
+    """The (key, value) pairs shown with the status, in display order (the camera's shift with camera_motion on)."""
     since = figures.seconds_since_image
+    camera = camera_key_values(figures.camera) if camera_motion else []
     return [
         ("state", state),
         ("backend", backend),
@@ -152,6 +192,7 @@ def key_values(figures: Figures, state: str, backend: str, device: str) -> list[
         ("latency p50 (ms)", _ms(figures.latency_p50_ms)),
         ("latency p95 (ms)", _ms(figures.latency_p95_ms)),
         ("seconds since last image", "n/a" if since is None else f"{since:.2f}"),
+        *camera,
         ("window (s)", f"{figures.window_s:.2f}"),
     ]
 

@@ -583,6 +583,8 @@ class TrackerNode(LifecycleNode):
             status = self._status(job.frame.header, elapsed * 1e3, latency_ms)
             if job.tracking:
                 self._window.frame_processed(elapsed * 1e3, latency_ms)
+            if result is not None and result.state != TrackState.IDLE and self._camera_motion_on():
+                self._window.camera_moved(result.camera_shift)
         self._detections_pub.publish(detections)
         self._publish_status(status)
         self._follow.publish(target, ray)
@@ -652,14 +654,19 @@ class TrackerNode(LifecycleNode):
             level, message = diagnostics.assess_node(self._lifecycle, self._configure_error, figures, state,
                                                      self.params.image_timeout_s, now_s - self._active_since_s)
             tracker = self.tracker
+            camera_motion = self._camera_motion_on()
         device = str(tracker.device) if tracker is not None else "none (not configured)"
         backend = tracker.backend.name if tracker is not None else self.params.backend
         values = [("lifecycle state", self._lifecycle),
-                  *diagnostics.key_values(figures, state, backend, device)]
+                  *diagnostics.key_values(figures, state, backend, device, camera_motion)]
         name = self.get_fully_qualified_name()
         status = diagnostics.status_message(level, message, values, f"{name.lstrip('/')}: tracking", name)
         self._diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),
                                                       status=[status]))
+
+    def _camera_motion_on(self) -> bool:
+        """Whether the tracker estimates the camera's image shift (camera_motion, with reacquire; lock held)."""
+        return self.params.reacquire and self.params.camera_motion
 
     def _status(self, header: Header, processing_ms: float = 0.0, latency_ms: float = 0.0) -> TrackStatus:
         """The current TrackStatus with ``header`` (lock held)."""

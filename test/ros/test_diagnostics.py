@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 
+from smat_ros.follow.camera_motion import CameraShift
 from smat_ros.ros.diagnostics import Counts, Level, Window, assess, assess_node, key_values, status_message
 
 
@@ -82,6 +83,37 @@ def test_key_values_name_every_figure():
     assert values["frames dropped"] == "1" and values["frames rejected"] == "2"
     assert values["input rate (Hz)"] == "10.00" and values["processing p50 (ms)"] == "19.50"
     assert {"latency p95 (ms)", "seconds since last image", "processed rate (Hz)"} <= set(values)
+
+
+CAMERA_KEYS = ("camera shift (px)", "camera shift believed", "camera shifts believed")
+
+
+def test_camera_shift_keys_show_the_windows_last_shift_and_how_many_were_believed():
+    window = steady_window()
+    window.camera_moved(CameraShift(4.0, -1.5, 0.6, accepted=True))
+    window.camera_moved(CameraShift(0.25, 0.0, 0.05, accepted=False))
+    window.camera_moved(CameraShift(-12.34, 3.06, 0.42, accepted=True))
+    values = key_values(window.close(12.0, Counts(20, 20, 0, 0)), "TRACKING", "torch", "cpu", camera_motion=True)
+    shown = dict(values)
+    assert shown["camera shift (px)"] == "-12.3, +3.1"
+    assert shown["camera shift believed"] == "yes (confidence 0.42)"
+    assert shown["camera shifts believed"] == "2 of 3"
+    assert [key for key, _ in values][-4:] == [*CAMERA_KEYS, "window (s)"]  # after the image figures
+    window.camera_moved(CameraShift(30.0, 0.0, 0.02, accepted=False))  # the next window has only this one
+    shown = dict(key_values(window.close(13.0, Counts(30, 30, 0, 0)), "LOST", "torch", "cpu", camera_motion=True))
+    assert shown["camera shift believed"] == "no (confidence 0.02)" and shown["camera shifts believed"] == "0 of 1"
+
+
+def test_camera_shift_keys_only_with_camera_motion_on_and_n_a_without_a_shift():
+    window = steady_window()
+    window.camera_moved(CameraShift(1.0, 1.0, 0.9, accepted=True))
+    figures = window.close(12.0, Counts(20, 20, 0, 0))
+    assert not set(CAMERA_KEYS) & set(dict(key_values(figures, "TRACKING", "torch", "cpu")))
+    empty = window.close(13.0, Counts(20, 20, 0, 0))  # no frame, no shift since
+    assert empty.camera is None
+    shown = dict(key_values(empty, "TRACKING", "torch", "cpu", camera_motion=True))
+    assert (shown["camera shift (px)"], shown["camera shift believed"], shown["camera shifts believed"]) == (
+        "n/a", "n/a", "0 of 0")
 
 
 def test_status_message_carries_level_name_hardware_id_and_values():

@@ -1,5 +1,6 @@
-"""/diagnostics of a running tracker node over DDS: 1 Hz, hardware_id, figures, and the WARN levels (starved of
-images; a LOST threshold above any score); ERROR when tracking raises and after a failed configure."""
+"""/diagnostics of a running tracker node over DDS: 1 Hz, hardware_id, figures (the camera's shift with camera_motion
+on), and the WARN levels (starved of images; a LOST threshold above any score); ERROR when tracking raises and after a
+failed configure."""
 from __future__ import annotations
 
 import itertools
@@ -80,6 +81,32 @@ def test_published_once_a_second_with_the_nodes_name_and_figures(session):
     assert {"input rate (Hz)", "processed rate (Hz)", "frames dropped", "frames rejected", "processing p50 (ms)",
             "processing p95 (ms)", "latency p50 (ms)", "latency p95 (ms)", "seconds since last image",
             "state"} <= set(shown)
+    assert "camera shift (px)" not in shown  # camera_motion is off by default
+
+
+def test_with_camera_motion_on_it_shows_the_cameras_shift(session, ros, frames):
+    _, driver, recorder, stamps = session
+    assert driver.set_parameter("camera_motion", True).successful
+    try:
+        stamp = next(stamps)
+        driver.step(frames[0], stamp)
+        assert driver.set_target(stamp, ros.init_box).success
+        start = len(recorder.received)
+        shown = None
+        for index in range(1, 40):
+            driver.step(frames[index], next(stamps))
+            shown = next((values(s) for _, s in recorder.received[start:]
+                          if values(s).get("camera shifts believed", "0 of 0") != "0 of 0"), None)
+            if shown is not None:
+                break
+    finally:
+        assert driver.set_parameter("camera_motion", False).successful
+    assert shown is not None, [values(s) for _, s in recorder.received[-3:]]
+    dx, dy = (float(part) for part in shown["camera shift (px)"].split(", "))
+    assert math.isfinite(dx) and math.isfinite(dy)
+    assert shown["camera shift believed"].split(" (confidence ")[0] in ("yes", "no")
+    believed, estimated = (int(part) for part in shown["camera shifts believed"].split(" of "))
+    assert 0 <= believed <= estimated
 
 
 def test_starved_of_images_it_warns(session):
