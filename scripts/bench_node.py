@@ -18,18 +18,28 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from node_process import SEQUENCE, add_node_options, check_node_options, init_box, percentile, start_node, stop_node
+from node_process import (
+    SEQUENCE,
+    init_box,
+    node_argument_parser,
+    parse_node_args,
+    percentile,
+    spin_until,
+    start_node,
+    stop_node,
+    wait_for_node,
+)
+
+ANSWER_TIMEOUT_S = 120.0  # longest wait for the node to come up or answer a frame
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_node_options(parser, default_domain_id=90 + os.getpid() % 10)
+    parser = node_argument_parser(__doc__, default_domain_id=90 + os.getpid() % 10)
     parser.add_argument("--frames", type=int, default=40, help="frames in each phase (default 40)")
     parser.add_argument("--width", type=int, default=640, help="image width (default 640)")
     parser.add_argument("--height", type=int, default=480, help="image height (default 480)")
-    args = parser.parse_args()
-    check_node_options(parser, args)
+    args = parse_node_args(parser)
     if args.frames < 5 or args.width < 64 or args.height < 64:
         parser.error("need --frames >= 5 and an image of at least 64x64")
     return args
@@ -81,14 +91,15 @@ def main() -> int:
     client = driver.create_client(SetTarget, "/smat_tracker/set_target")
     stamps = itertools.count(1_000_000_000_000, 33_000_000)
 
-    def spin_until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
+    def answered(done: bool) -> None:
+        """Exit with an error line unless the node answered (it died or timed out)."""
+        if not done:
+            print(f"error: the tracker node stopped answering (log: {log.name})", file=sys.stderr)
+            sys.exit(1)
+
+    def wait(condition: Callable[[], bool]) -> None:
         """Spin the driver until ``condition()``; exit with an error line if the node died or timed out."""
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            if process.poll() is not None or time.monotonic() > deadline:
-                print(f"error: the tracker node stopped answering (log: {log.name})", file=sys.stderr)
-                sys.exit(1)
-            rclpy.spin_once(driver, timeout_sec=0.01)
+        answered(spin_until(driver, process, condition, ANSWER_TIMEOUT_S))
 
     def publish(index: int) -> tuple[int, float]:
         """Publish frame ``index`` (cycling) with a new stamp; the stamp and the send time."""
@@ -100,14 +111,13 @@ def main() -> int:
         return stamp, sent
 
     try:
-        spin_until(lambda: publisher.get_subscription_count() > 0 and client.service_is_ready()
-                   and driver.count_publishers("/smat_tracker/detections") > 0)
+        answered(wait_for_node(driver, process, publisher, client, ANSWER_TIMEOUT_S))
         first, _ = publish(0)
-        spin_until(lambda: first in received)
+        wait(lambda: first in received)
         request = SetTarget.Request(bbox=box_to_bbox(box))
         request.header.stamp = Time(nanoseconds=first).to_msg()
         future = client.call_async(request)
-        spin_until(future.done)
+        wait(future.done)
         if not future.result().success:
             print(f"error: set_target failed: {future.result().message}", file=sys.stderr)
             return 1
@@ -115,7 +125,7 @@ def main() -> int:
         node_overhead, round_trip_overhead, steps = [], [], []
         for index in tqdm(range(1, args.frames + 1), desc="lockstep", unit="frame"):
             stamp, sent = publish(index)
-            spin_until(lambda stamp=stamp: stamp in received and stamp in statuses)
+            wait(lambda stamp=stamp: stamp in received and stamp in statuses)
             status = statuses[stamp]
             steps.append(status.processing_ms)
             node_overhead.append(status.latency_ms - status.processing_ms)
@@ -130,7 +140,7 @@ def main() -> int:
             next_time += period_s
             while time.perf_counter() < next_time:
                 rclpy.spin_once(driver, timeout_sec=max(0.0, next_time - time.perf_counter()))
-        spin_until(lambda: sent_stamps[-1] in statuses)
+        wait(lambda: sent_stamps[-1] in statuses)
         after = statuses[sent_stamps[-1]]
     finally:
         rclpy.try_shutdown()

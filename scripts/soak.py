@@ -21,27 +21,27 @@ from pathlib import Path
 from node_process import (
     SEQUENCE,
     STOP_TIMEOUT_S,
-    add_node_options,
-    check_node_options,
     init_box,
+    node_argument_parser,
+    parse_node_args,
     percentile,
     start_node,
     stop_node,
+    wait_for_node,
 )
 
 WARMUP_FRAMES = 30
+START_TIMEOUT_S = 300.0  # longest wait for the node to come up
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_node_options(parser, default_domain_id=150 + os.getpid() % 10)
+    parser = node_argument_parser(__doc__, default_domain_id=150 + os.getpid() % 10)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to stream (default 10)")
     parser.add_argument("--frames", type=int, default=0, help="stop after this many frames instead (0: --minutes)")
     parser.add_argument("--rate-hz", type=float, default=15.0, help="frames per second sent (default 15)")
     parser.add_argument("--report-s", type=float, default=60.0, help="seconds between progress lines (default 60)")
-    args = parser.parse_args()
-    check_node_options(parser, args)
+    args = parse_node_args(parser)
     if args.rate_hz <= 0 or args.minutes <= 0 or args.frames < 0:
         parser.error("need --rate-hz > 0, --minutes > 0 and --frames >= 0")
     return args
@@ -125,11 +125,9 @@ def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, me
                 return
 
     started = time.monotonic()
-    while not (client.service_is_ready() and image_pub.get_subscription_count() > 0):
-        if process.poll() is not None or time.monotonic() - started > 300:
-            print(f"[soak] the node did not come up; its log:\n{log_path.read_text()}", file=sys.stderr)
-            return 1
-        spin_for(0.1)
+    if not wait_for_node(driver, process, image_pub, client, START_TIMEOUT_S):
+        print(f"[soak] the node did not come up; its log:\n{log_path.read_text()}", file=sys.stderr)
+        return 1
 
     period = 1.0 / args.rate_hz
     end_time = time.monotonic() + args.minutes * 60
