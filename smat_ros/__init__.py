@@ -5,9 +5,10 @@ as :mod:`smat_ros.video` or :mod:`smat_ros.ros.parameters` do not import torch.
 """
 from __future__ import annotations
 
-import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from smat_ros.lazy_imports import lazy_getattr
 
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)  # generated msg/srv live in the installed tree
 
@@ -24,13 +25,7 @@ __all__ = ["Tracker", "TrackResult", "__version__"]
 _LAZY = {"Tracker": "smat_ros.tracker", "TrackResult": "smat_ros.tracker"}
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public names that need torch on first access."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)  # the public names that need torch, on first access
 
 
 def __dir__() -> list[str]:

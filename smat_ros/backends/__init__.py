@@ -8,9 +8,8 @@ to torch); a backend asked for by name never falls back.
 """
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smat_ros.backends.options import (
     BACKEND_CHOICES,
@@ -23,6 +22,7 @@ from smat_ros.backends.options import (
     choose_backend,
     fallback_backend,
 )
+from smat_ros.lazy_imports import lazy_getattr
 
 if TYPE_CHECKING:  # torch is imported when a backend is created, so that the option names stay light
     import torch
@@ -75,13 +75,8 @@ def create_backend(name: str, model: SMAT, device: torch.device, options: Backen
         return BUILDERS[fallback](model, device, options)
 
 
-def __getattr__(name: str) -> Any:
-    """``Backend`` and ``TrackMaps`` (they need torch) on first access."""
-    if name in ("Backend", "TrackMaps"):
-        value = getattr(importlib.import_module("smat_ros.backends.base"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Backend and TrackMaps need torch: imported on first access
+__getattr__ = lazy_getattr(__name__, {"Backend": "smat_ros.backends.base", "TrackMaps": "smat_ros.backends.base"})
 
 
 __all__ = [

@@ -5,8 +5,7 @@ the runner needs torch, and neither should be paid for by code that only reads a
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from smat_ros.lazy_imports import lazy_getattr
 
 _LAZY = {
     "SequenceScores": "smat_ros.eval.analysis", "TrackerScores": "smat_ros.eval.analysis",
@@ -18,12 +17,4 @@ _LAZY = {
     "track_sequence": "smat_ros.eval.runner",
 }
 __all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first access."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
