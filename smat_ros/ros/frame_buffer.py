@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from smat_ros.errors import InputError
+from smat_ros.ros.clock import format_ns
+
 
 @dataclasses.dataclass(frozen=True)
 class StampedFrame:
@@ -86,3 +89,27 @@ class FrameBuffer:
     def after(self, stamp_ns: int) -> list[StampedFrame]:
         """Frames whose stamp is > ``stamp_ns``, oldest first."""
         return self._frames[bisect.bisect_right(self._stamps, stamp_ns) :]
+
+
+def frame_named_by(buffer: FrameBuffer, requested_ns: int, frame_id: str, topic: str, kept_for: str) -> StampedFrame:
+    """The buffered frame a target stamp names (zero: the newest); InputError when none arrived yet on ``topic``,
+    the stamp is ahead of the newest frame or older than the oldest (``kept_for``: how long frames are kept), or
+    ``frame_id`` is not the frame's."""
+    newest, oldest = buffer.newest, buffer.oldest
+    if newest is None or oldest is None:
+        raise InputError(f"no image received yet on {topic}: cannot set a target")
+    if requested_ns == 0:
+        frame = newest
+    elif requested_ns > newest.stamp_ns:
+        raise InputError(f"target stamp {format_ns(requested_ns)} s names a frame that has not arrived: the "
+                         f"newest frame is stamped {format_ns(newest.stamp_ns)} s")
+    else:
+        found = buffer.at_or_before(requested_ns)
+        if found is None:
+            raise InputError(f"target stamp {format_ns(requested_ns)} s is older than the oldest buffered frame "
+                             f"({format_ns(oldest.stamp_ns)} s); frames are kept for {kept_for}")
+        frame = found
+    image_frame_id = frame.header.frame_id
+    if frame_id and image_frame_id and frame_id != image_frame_id:
+        raise InputError(f"target frame_id {frame_id!r} is not the images' frame_id {image_frame_id!r}")
+    return frame

@@ -46,7 +46,7 @@ from smat_ros.ros import diagnostics, signals
 from smat_ros.ros.clock import ClockPolicy, FrameClock, Verdict, format_ns, stamp_to_ns, target_stamp_ns
 from smat_ros.ros.conversions import bbox_to_box, compressed_to_rgb, detection_array, image_to_rgb, rgb_to_image
 from smat_ros.ros.follow_publisher import FollowPublisher
-from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
+from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame, frame_named_by
 from smat_ros.ros.frame_schedule import FrameSchedule, Job
 from smat_ros.ros.parameter_handling import (
     change_rejection,
@@ -442,26 +442,8 @@ class TrackerNode(LifecycleNode):
     def _target_frame(self, requested_ns: int, frame_id: str) -> StampedFrame:
         """The buffered frame a target stamp names (zero: the newest); InputError if there is none or its frame_id
         differs from the request's (lock held)."""
-        buffer = self._schedule.buffer
-        newest, oldest = buffer.newest, buffer.oldest
-        if newest is None or oldest is None:
-            raise InputError(f"no image received yet on {self._image_sub.topic_name}: cannot set a target")
-        if requested_ns == 0:
-            frame = newest
-        elif requested_ns > newest.stamp_ns:
-            raise InputError(f"target stamp {format_ns(requested_ns)} s names a frame that has not arrived: the "
-                             f"newest frame is stamped {format_ns(newest.stamp_ns)} s")
-        else:
-            frame = buffer.at_or_before(requested_ns)
-            if frame is None:
-                raise InputError(
-                    f"target stamp {format_ns(requested_ns)} s is older than the oldest buffered frame "
-                    f"({format_ns(oldest.stamp_ns)} s); frames are kept for frame_buffer_s="
-                    f"{self.params.frame_buffer_s} s and frame_buffer_mb={self.params.frame_buffer_mb}")
-        image_frame_id = frame.header.frame_id
-        if frame_id and image_frame_id and frame_id != image_frame_id:
-            raise InputError(f"target frame_id {frame_id!r} is not the images' frame_id {image_frame_id!r}")
-        return frame
+        kept_for = f"frame_buffer_s={self.params.frame_buffer_s} s and frame_buffer_mb={self.params.frame_buffer_mb}"
+        return frame_named_by(self._schedule.buffer, requested_ns, frame_id, self._image_sub.topic_name, kept_for)
 
     def _target_failed(self, reason: str) -> tuple[bool, str, str]:
         """Record, log and publish (in the status) a rejected target (lock held)."""

@@ -1,11 +1,15 @@
 """The node's frame buffer: ordering, time span, lookups by stamp."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame
+from smat_ros.errors import InputError
+from smat_ros.ros.frame_buffer import FrameBuffer, StampedFrame, frame_named_by
 
 
 def frame(stamp_ns: int) -> StampedFrame:
@@ -103,3 +107,41 @@ def test_any_sequence_of_frames_keeps_the_buffer_ordered_within_span_and_budget(
         assert buffer.nbytes == sum(f.frame.nbytes for f in held)
         assert held[-1].stamp_ns - held[0].stamp_ns <= span_ns
         assert max_bytes is None or len(held) == 1 or buffer.nbytes <= max_bytes
+
+
+def framed(stamp_ns: int, frame_id: str = "camera") -> StampedFrame:
+    """A stamped 1x1 frame whose header names ``frame_id``."""
+    return StampedFrame(stamp_ns, SimpleNamespace(frame_id=frame_id), np.zeros((1, 1, 3), np.uint8), 0)
+
+
+def target_buffer() -> FrameBuffer:
+    """Frames stamped 1.0, 1.1 and 1.2 s in frame 'camera'."""
+    buffer = FrameBuffer(span_ns=10**9)
+    for stamp in (1_000_000_000, 1_100_000_000, 1_200_000_000):
+        buffer.add(framed(stamp))
+    return buffer
+
+
+def test_a_target_stamp_names_the_frame_at_or_before_it_and_zero_names_the_newest():
+    buffer = target_buffer()
+    assert frame_named_by(buffer, 1_100_000_000, "camera", "/image", "1 s").stamp_ns == 1_100_000_000
+    assert frame_named_by(buffer, 1_150_000_000, "", "/image", "1 s").stamp_ns == 1_100_000_000
+    assert frame_named_by(buffer, 0, "camera", "/image", "1 s").stamp_ns == 1_200_000_000
+
+
+@pytest.mark.parametrize("requested_ns, frame_id, words", [
+    (1_300_000_000, "camera", "target stamp 1.300000000 s names a frame that has not arrived: the newest frame is "
+                              "stamped 1.200000000 s"),
+    (900_000_000, "camera", "target stamp 0.900000000 s is older than the oldest buffered frame (1.000000000 s); "
+                            "frames are kept for frame_buffer_s=1.0"),
+    (1_000_000_000, "base_link", "target frame_id 'base_link' is not the images' frame_id 'camera'"),
+])
+def test_a_target_stamp_without_its_frame_is_an_input_error_saying_why(requested_ns, frame_id, words):
+    with pytest.raises(InputError) as raised:
+        frame_named_by(target_buffer(), requested_ns, frame_id, "/image", "frame_buffer_s=1.0")
+    assert words in str(raised.value)
+
+
+def test_no_frame_yet_names_the_image_topic():
+    with pytest.raises(InputError, match="no image received yet on /cam/image: cannot set a target"):
+        frame_named_by(FrameBuffer(span_ns=10**9), 0, "", "/cam/image", "1 s")
