@@ -53,6 +53,22 @@ def values(status) -> dict[str, str]:
     return {kv.key: kv.value for kv in status.values}
 
 
+def track_until(session, ros, frames, predicate):
+    """Set the target on a new frame, then stream frames until a /diagnostics status satisfies ``predicate``; that
+    status, or None when none did within 39 frames."""
+    _, driver, recorder, stamps = session
+    stamp = next(stamps)
+    driver.step(frames[0], stamp)
+    assert driver.set_target(stamp, ros.init_box).success
+    start = len(recorder.received)
+    for index in range(1, 40):
+        driver.step(frames[index], next(stamps))
+        found = next((s for _, s in recorder.received[start:] if predicate(s)), None)
+        if found is not None:
+            return found
+    return None
+
+
 @pytest.fixture(scope="module")
 def session(ros, checkpoint_path, tmp_path_factory):
     """(process, driver, recorder, stamps) of an active tracker node with a 1 s image timeout; ``stamps`` gives
@@ -85,23 +101,15 @@ def test_published_once_a_second_with_the_nodes_name_and_figures(session):
 
 
 def test_with_camera_motion_on_it_shows_the_cameras_shift(session, ros, frames):
-    _, driver, recorder, stamps = session
+    _, driver, recorder, _ = session
     assert driver.set_parameter("camera_motion", True).successful
     try:
-        stamp = next(stamps)
-        driver.step(frames[0], stamp)
-        assert driver.set_target(stamp, ros.init_box).success
-        start = len(recorder.received)
-        shown = None
-        for index in range(1, 40):
-            driver.step(frames[index], next(stamps))
-            shown = next((values(s) for _, s in recorder.received[start:]
-                          if values(s).get("camera shifts believed", "0 of 0") != "0 of 0"), None)
-            if shown is not None:
-                break
+        status = track_until(session, ros, frames,
+                             lambda s: values(s).get("camera shifts believed", "0 of 0") != "0 of 0")
     finally:
         assert driver.set_parameter("camera_motion", False).successful
-    assert shown is not None, [values(s) for _, s in recorder.received[-3:]]
+    assert status is not None, [values(s) for _, s in recorder.received[-3:]]
+    shown = values(status)
     dx, dy = (float(part) for part in shown["camera shift (px)"].split(", "))
     assert math.isfinite(dx) and math.isfinite(dy)
     assert shown["camera shift believed"].split(" (confidence ")[0] in ("yes", "no")
@@ -118,18 +126,9 @@ def test_starved_of_images_it_warns(session):
 
 
 def test_tracking_with_images_flowing_is_ok_with_rates_and_percentiles(session, ros, frames):
-    _, driver, recorder, stamps = session
-    stamp = next(stamps)
-    driver.step(frames[0], stamp)
-    assert driver.set_target(stamp, ros.init_box).success
-    start = len(recorder.received)
-    ok = None
-    for index in range(1, 40):
-        driver.step(frames[index], next(stamps))
-        ok = next((s for _, s in recorder.received[start:] if s.level == OK and values(s)["state"] == "TRACKING"
-                   and values(s)["processing p50 (ms)"] != "n/a"), None)
-        if ok is not None:
-            break
+    _, _, recorder, _ = session
+    ok = track_until(session, ros, frames, lambda s: s.level == OK and values(s)["state"] == "TRACKING"
+                     and values(s)["processing p50 (ms)"] != "n/a")
     assert ok is not None, [(s.level, s.message) for _, s in recorder.received[-5:]]
     shown = values(ok)
     assert float(shown["input rate (Hz)"]) > 0 and float(shown["processed rate (Hz)"]) > 0
