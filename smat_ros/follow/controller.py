@@ -17,7 +17,11 @@ Rules, in order of priority:
   normalized horizontal centre (``yaw_gain_norm``); forward speed proportional to the relative error of the
   apparent height against ``desired_height``; both zero inside their dead bands. The centre predicted by the
   tracker to its publish time is used when ``use_prediction`` and the prediction reaches at most
-  ``max_prediction_s`` ahead.
+  ``max_prediction_s`` ahead;
+- TRACKING again after LOST (a re-acquisition: the same ``track_id``), for ``reacquired_hold_s`` from the stamp of
+  the first TRACKING image: turn only (yaw and pitch follow as above, the forward speed ramps down to and stays at
+  zero) until the track has held that long, so that a robot whose tracker took a look-alike turns towards it but does
+  not drive after it; a new target (TRACKING after IDLE, or a new ``track_id``) is followed at once.
 
 Every command obeys the speed limits. Moving commands (follow, coast, search) also obey the acceleration limits over
 the time between the images they answer (at most ``MAX_STEP_S``); stops are immediate.
@@ -41,6 +45,7 @@ class Mode(str, enum.Enum):
     FOLLOW = "follow"
     COAST = "coast"
     SEARCH = "search"
+    CONFIRM = "follow: turning only, target just re-acquired"
     STOP_MISSING = "stop: no target message yet"
     STOP_STALE = "stop: target messages stale"
     STOP_IDLE = "stop: tracker idle"
@@ -73,6 +78,7 @@ class ControllerConfig:
     stale_s: float = 0.5
     search_yaw_rate: float = 0.0
     search_timeout_s: float = 10.0
+    reacquired_hold_s: float = 1.0
 
     def __post_init__(self) -> None:
         """Reject negative gains, limits and times, and a non-positive desired height."""
@@ -93,6 +99,7 @@ class TargetObservation(TargetView):
     age and the centre predicted to its publish time."""
 
     _: dataclasses.KW_ONLY
+    track_id: str = ""  # the tracker's id of the target: a new one is a new target, not a re-acquisition
     age_s: float = 0.0
     predicted_center_x_norm: float | None = None  # None: no prediction available
     predicted_center_y_norm: float | None = None
@@ -137,6 +144,9 @@ class FollowController:
         self._last_received_s: float | None = None
         self._last_move_stamp_s: float | None = None
         self._last_seen_side = 1.0
+        self._last_state: TrackState | None = None
+        self._last_track_id = ""
+        self._reacquired_s: float | None = None  # image stamp of the re-acquisition being confirmed
 
     def on_target(self, observation: TargetObservation, received_s: float) -> Command:
         """The command answering a fresh observation received at ``received_s`` (the caller's clock)."""
@@ -145,6 +155,7 @@ class FollowController:
         if self._last_move_stamp_s is not None:
             step_s = clamp(observation.stamp_s - self._last_move_stamp_s, 0.0, MAX_STEP_S)
         self._last_received_s = received_s
+        self._note_state(observation)
         if observation.age_s > config.stale_s:
             return self.stop(Mode.STOP_STALE)
         if observation.state == TrackState.IDLE:
@@ -163,6 +174,8 @@ class FollowController:
             wanted = self._follow(observation)
             if wanted.yaw_rate != 0.0:
                 self._last_seen_side = -math.copysign(1.0, wanted.yaw_rate)
+            if self._confirming(observation.stamp_s):
+                wanted = dataclasses.replace(wanted, forward=0.0, mode=Mode.CONFIRM)
         self._last_move_stamp_s = observation.stamp_s
         return self._emit(Command(
             ramp(previous.forward, wanted.forward, config.max_forward_accel * step_s),
@@ -177,6 +190,23 @@ class FollowController:
         if now_s - self._last_received_s > self.config.stale_s:
             return self.stop(Mode.STOP_STALE)
         return None
+
+    def _note_state(self, observation: TargetObservation) -> None:
+        """Follow the tracker's state sequence: a re-acquisition starts the hold; another state, a new target or the
+        end of the hold time clears it."""
+        stamp_s, state = observation.stamp_s, observation.state
+        same_target = observation.track_id == self._last_track_id
+        if state == TrackState.TRACKING and self._last_state == TrackState.LOST and same_target:
+            self._reacquired_s = stamp_s
+        elif state != TrackState.TRACKING or not same_target or not self._confirming(stamp_s):
+            self._reacquired_s = None
+        elif self._reacquired_s is not None and stamp_s < self._reacquired_s:
+            self._reacquired_s = stamp_s  # the image clock went back: hold from the new stamp
+        self._last_state, self._last_track_id = state, observation.track_id
+
+    def _confirming(self, stamp_s: float) -> bool:
+        """Whether an image stamped ``stamp_s`` falls in the turn-only hold after a re-acquisition."""
+        return self._reacquired_s is not None and stamp_s - self._reacquired_s < self.config.reacquired_hold_s
 
     def _follow(self, observation: TargetObservation) -> Command:
         """The unramped command that turns towards and keeps the distance to a visible target."""

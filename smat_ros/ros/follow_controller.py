@@ -7,7 +7,9 @@ dead band, limit and safety time is a parameter (``ros2 param describe`` shows e
 
 Safety: it never moves on a stale or missing message. A timer at ``rate_hz`` publishes a stop as soon as no
 FollowTarget arrived for ``stale_s`` (node clock; sim time under use_sim_time), and the node starts stopped. The
-tracker IDLE, LOST for longer than ``lost_stop_s``, or a message with non-finite values also stop it at once.
+tracker IDLE, LOST for longer than ``lost_stop_s``, or a message with non-finite values also stop it at once. For
+``reacquired_hold_s`` after a re-acquisition it only turns (logged as ``mode: follow: turning only, ...``): the
+tracker may have taken a look-alike, and a robot should not drive after a stranger before the track has held.
 
 ``~/command`` (geometry_msgs/TwistStamped) repeats each command computed for a FollowTarget, stamped with that
 message's image stamp: for logging and for simulations that step in lockstep with the loop (``sim_camera``).
@@ -56,12 +58,14 @@ DESCRIPTIONS = {
     "stale_s": "stop when no FollowTarget arrived for this long, or its image was older than this (s)",
     "search_yaw_rate": "once LOST for lost_stop_s, turn at this rate towards the last side seen (rad/s; 0: stop)",
     "search_timeout_s": "stop searching after this long (s)",
+    "reacquired_hold_s": "after a re-acquisition (LOST -> TRACKING, same track_id), turn only, no forward speed, "
+                         "for this long (s, image stamps; 0: off)",
 }
 RATE_DESCRIPTION = "rate of the timer that stops the robot on stale input (Hz)"
 DEFAULTS = ControllerConfig()
 # the FollowTarget numbers a TargetObservation holds under the same names (the stamp and the state are converted)
 OBSERVED_NUMBERS = tuple(field.name for field in dataclasses.fields(TargetObservation)
-                         if field.name not in ("stamp_s", "state", "has_bearing"))
+                         if field.name not in ("stamp_s", "state", "has_bearing", "track_id"))
 LOG_THROTTLE_S = 5.0
 
 
@@ -85,7 +89,8 @@ def observation_from(msg: FollowTarget) -> TargetObservation:
     except ValueError:
         raise InputError(f"FollowTarget has an unknown state {msg.state}") from None
     return TargetObservation(stamp_s=Time.from_msg(msg.header.stamp).nanoseconds * 1e-9, state=state,
-                             has_bearing=msg.has_bearing, **{k: float(v) for k, v in values.items()})
+                             has_bearing=msg.has_bearing, track_id=msg.track_id,
+                             **{k: float(v) for k, v in values.items()})
 
 
 def twist_of(command: Command) -> Twist:

@@ -1,5 +1,6 @@
 """The follow_controller node over real DDS: FollowTarget in, Twist out; stops on stale input, on IDLE and on a long
-LOST; every command within the limits; the TwistStamped answer carries the image stamp; parameters checked."""
+LOST; turns only right after a re-acquisition; every command within the limits; the TwistStamped answer carries
+the image stamp; parameters checked."""
 from __future__ import annotations
 
 import time
@@ -133,6 +134,27 @@ def test_limits_hold_and_parameters_are_checked(controller: ControllerDriver) ->
     follow(controller, 10, start_s=300.0, azimuth=-1.0)
     assert controller.spin_until(lambda: len(controller.answers) >= 40, 10.0)
     assert controller.answers[-1].twist.angular.z == pytest.approx(0.2)
+
+
+def test_reacquired_target_turns_only_until_the_hold_is_set_off(controller: ControllerDriver) -> None:
+    """LOST -> TRACKING of the same track turns towards the target without driving (hold 1 s by the stamps, the
+    default); with reacquired_hold_s set to 0 at run time the next re-acquisition drives at once."""
+    last = follow(controller, 10, track_id="walker")
+    assert controller.spin_until(lambda: len(controller.answers) >= 10, 10.0)
+    assert controller.answers[-1].twist.linear.x > 0
+    controller.send(last + 0.05, 2, seconds_since_seen=0.6, track_id="walker")
+    assert controller.spin_until(lambda: len(controller.answers) >= 11, 10.0)
+    assert controller.answers[-1].twist == Twist()
+    follow(controller, 10, start_s=last + 0.1, track_id="walker")  # 0.45 s of stamps: within the hold
+    assert controller.spin_until(lambda: len(controller.answers) >= 21, 10.0)
+    holding = [answer.twist for answer in controller.answers[-10:]]
+    assert all(twist.linear.x == 0.0 for twist in holding) and holding[-1].angular.z < 0
+    assert controller.set_parameter("reacquired_hold_s", 0.0).successful
+    controller.send(last + 1.0, 2, seconds_since_seen=0.6, track_id="walker")
+    follow(controller, 5, start_s=last + 1.05, track_id="walker")
+    assert controller.spin_until(lambda: len(controller.answers) >= 27, 10.0)
+    assert controller.answers[-1].twist.linear.x > 0
+    assert not controller.set_parameter("reacquired_hold_s", -1.0).successful
 
 
 def test_non_finite_target_stops(controller: ControllerDriver) -> None:
