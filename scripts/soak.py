@@ -135,7 +135,8 @@ def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, me
     rss_start, peak = float("nan"), 0.0
     next_report = time.monotonic() + args.report_s
     next_time = time.monotonic()
-    pending_target = None
+    pending_target = target_frame = None
+    skipped_targets = 0  # loops whose first frame never came back from the node (lost in transport): no target
     while ((published < args.frames) if args.frames else (time.monotonic() < end_time)) and rclpy.ok():
         if signals.stop_requested():
             print("[soak] stopped by a signal: the figures so far")
@@ -148,12 +149,17 @@ def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, me
         image_pub.publish(message)
         sent[stamp.nanoseconds] = time.monotonic()
         published += 1
-        if index == 0:  # the person's box on the first frame of every loop
-            request = SetTarget.Request(header=header, bbox=box_to_bbox(box))
-            pending_target = client.call_async(request)
+        if index == 0:  # the person's box on the first frame of every loop, once the node has that frame
+            skipped_targets += target_frame is not None
+            target_frame = SetTarget.Request(header=header, bbox=box_to_bbox(box))
+        if target_frame is not None and Time.from_msg(target_frame.header.stamp).nanoseconds not in sent:
+            pending_target, target_frame = client.call_async(target_frame), None  # its detections came back
             targets += 1
         if pending_target is not None and pending_target.done():
-            failed_targets += not pending_target.result().success
+            answer = pending_target.result()
+            failed_targets += not answer.success
+            if not answer.success:
+                print(f"[soak] target refused: {answer.message}", flush=True)
             pending_target = None
         if published == WARMUP_FRAMES:
             rss_start = rss_mb(process.pid)
@@ -177,7 +183,7 @@ def soak(args: argparse.Namespace, process: subprocess.Popen, log_path: Path, me
     spin_for(3.0)
     rss_end = rss_mb(process.pid)
     print(f"[soak] done after {(time.monotonic() - started) / 60:.1f} min, {targets} targets set "
-          f"({failed_targets} refused)")
+          f"({failed_targets} refused, {skipped_targets} not sent: their frame was lost in transport)")
     print(f"[soak] {report(published, last, rss_start, rss_end, peak, latencies, round_trips)}")
     sent_at = time.monotonic()
     if not stop_node(process):
