@@ -32,9 +32,11 @@ from tqdm import tqdm
 
 from smat_ros.crop import box_iou
 from smat_ros.follow.camera_motion import CameraMotionEstimator
+from smat_ros.follow.controller import ControllerConfig, FollowController, TargetObservation
 from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.follow.scenarios import BACK_IOU, WRONG_IOU, Scenario, black_out, camera_jerk, score_recovery
 from smat_ros.follow.states import StateConfig, TrackEvent, TrackState
+from smat_ros.follow.target import TargetEstimator, TargetView
 from smat_ros.tracker import Tracker, TrackResult
 from smat_ros.train.synthetic import SyntheticConfig, render_sequence
 from smat_ros.video import list_images, read_image
@@ -70,6 +72,7 @@ class Row:
     lost_ms: float | None  # mean time of the frames spent LOST with re-acquisition on
     tracking_ms: float | None  # mean time of the frames spent TRACKING with re-acquisition on
     reason: str  # why the track did not come back within BACK_WITHIN frames, or took something else ("" when neither)
+    chase_m: tuple[float, float]  # metres follow_controller drives forward on a wrong target: default hold, no hold
 
 
 def run_track(tracker: Tracker, frames: list[np.ndarray], init: tuple[float, ...]) -> tuple[list, list, list]:
@@ -132,7 +135,30 @@ def evaluate(scenario: Scenario, on: Tracker, off: Tracker) -> Row:
     return Row(scenario.name, recovery.frames_to_reacquire, recovery.wrong_frames, recovery.stale_frames,
                recovery.lost_frames, 1e3 * statistics.mean(seconds_on), 1e3 * statistics.mean(seconds_off),
                1e3 * statistics.mean(lost) if lost else None, 1e3 * statistics.mean(tracking) if tracking else None,
-               reason(scenario, results, recovery.frames_to_reacquire))
+               reason(scenario, results, recovery.frames_to_reacquire),
+               (chase_m(scenario, results, ControllerConfig()),
+                chase_m(scenario, results, ControllerConfig(reacquired_hold_s=0.0))))
+
+
+def chase_m(scenario: Scenario, results: list[TrackResult | None], config: ControllerConfig) -> float:
+    """Metres follow_controller (``config``) drives forward over the frames where a re-acquisition took something
+    else (until the next LOST), fed the track as the node feeds it (no camera info, no latency)."""
+    estimator, controller = TargetEstimator(), FollowController(config)
+    height, width = scenario.frames[0].shape[:2]
+    view_fields = [field.name for field in dataclasses.fields(TargetView)]
+    metres, snapped, previous = 0.0, False, TrackState.TRACKING
+    for i, r in enumerate(results):
+        stamp = i * STAMP_PERIOD_S
+        if r is None:  # frame 0: the target is set on it
+            r = TrackResult(scenario.truth[0], 1.0, TrackState.TRACKING, TrackEvent.STARTED)
+        estimate = estimator.update(r.box, r.score, r.state, r.event, r.seconds_since_seen, stamp, width, height)
+        observation = TargetObservation(**{name: getattr(estimate, name) for name in view_fields}, track_id="target")
+        command = controller.on_target(observation, received_s=stamp)
+        if r.state == TrackState.TRACKING and previous == TrackState.LOST:
+            snapped = i in scenario.hidden or box_iou(r.box, scenario.truth[i]) < WRONG_IOU
+        snapped, previous = snapped and r.state == TrackState.TRACKING, r.state
+        metres += command.forward * STAMP_PERIOD_S if snapped else 0.0
+    return metres
 
 
 def vtest_scenarios(clean_tracker: Tracker) -> list[Scenario]:
@@ -203,6 +229,23 @@ def print_table(rows: list[Row]) -> None:
           f"{statistics.median(tracking) if tracking else float('nan'):.2f}x (median)")
 
 
+def print_chases(rows: list[Row]) -> None:
+    """For the rows with frames on a wrong target: how far follow_controller drives after it, with and without
+    its turn-only hold after a re-acquisition."""
+    chased = [r for r in rows if r.wrong]
+    if not chased:
+        return
+    hold = ControllerConfig().reacquired_hold_s
+    print(f"\nfollow_controller (defaults, forward speed <= {ControllerConfig().max_forward_speed} m/s) on the frames "
+          "on a wrong target:\n")
+    print(f"| sequence | frames on a wrong target | metres driven, reacquired_hold_s {hold:g} "
+          "| metres driven, hold 0 |")
+    print("|---|---|---|---|")
+    for r in chased:
+        print(f"| {r.name} | {r.wrong} | {r.chase_m[0]:.2f} | {r.chase_m[1]:.2f} |")
+    print()
+
+
 def main() -> int:
     """Build the sequences, run them, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -231,6 +274,7 @@ def main() -> int:
     print(f"\nweights {args.checkpoint.name}, {states}, {search}, "
           f"{torch.get_num_threads()} thread(s)\n")
     print_table(rows)
+    print_chases(rows)
     costs = camera_motion_cost(scenarios)
     step = statistics.mean(r.ms_off for r in rows)
     print("camera-motion estimate alone (each frame with --camera-motion): " + ", ".join(
