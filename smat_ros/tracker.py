@@ -200,6 +200,11 @@ class Tracker:
         """Whether a LOST target is searched for over the whole image."""
         return self._search is not None
 
+    @property
+    def camera_motion(self) -> bool:
+        """Whether each frame's camera image shift is estimated (ReacquireConfig.camera_motion, with reacquire)."""
+        return self._camera is not None
+
     def configure_follow(self, states: StateConfig | None = None,
                          reacquire: bool | ReacquireConfig | None = None) -> None:
         """Change the state thresholds and/or the re-acquisition search (None: unchanged); the track goes on."""

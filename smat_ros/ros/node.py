@@ -648,7 +648,7 @@ class TrackerNode(LifecycleNode):
 
     def _camera_motion_on(self) -> bool:
         """Whether the tracker estimates the camera's image shift (camera_motion, with reacquire; lock held)."""
-        return self.params.reacquire and self.params.camera_motion
+        return self.tracker is not None and self.tracker.camera_motion
 
     def _status(self, header: Header, processing_ms: float = 0.0, latency_ms: float = 0.0) -> TrackStatus:
         """The current TrackStatus with ``header`` (lock held)."""

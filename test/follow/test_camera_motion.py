@@ -113,3 +113,16 @@ def test_a_black_out_on_a_static_camera_is_unchanged_by_compensation(vtest) -> N
     assert tracks[0][:2] == tracks[1][:2]  # the same states and boxes: no shift was believed
     assert not any(r.camera_shift.accepted for r in tracks[1][2])
     assert TrackEvent.REACQUIRED in [r.event for r in tracks[1][2]]
+
+
+def test_the_tracker_says_whether_it_estimates_camera_motion() -> None:
+    """camera_motion needs re-acquisition; configure_follow turns it on and off at run time."""
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=ReacquireConfig(camera_motion=True))
+    assert tracker.camera_motion
+    tracker.configure_follow(reacquire=ReacquireConfig())
+    assert not tracker.camera_motion
+    tracker.configure_follow(reacquire=ReacquireConfig(camera_motion=True))
+    assert tracker.camera_motion
+    tracker.configure_follow(reacquire=False)
+    assert not tracker.camera_motion
+    assert not Tracker.from_checkpoint(DEMO, device="cpu").camera_motion
