@@ -34,7 +34,14 @@ from smat_ros.crop import box_iou
 from smat_ros.follow.camera_motion import CameraMotionEstimator
 from smat_ros.follow.controller import ControllerConfig, FollowController, TargetObservation
 from smat_ros.follow.reacquire import ReacquireConfig
-from smat_ros.follow.scenarios import BACK_IOU, WRONG_IOU, Scenario, black_out, camera_jerk, score_recovery
+from smat_ros.follow.scenarios import (
+    BACK_IOU,
+    Scenario,
+    black_out,
+    camera_jerk,
+    score_recovery,
+    wrong_target_frames,
+)
 from smat_ros.follow.states import StateConfig, TrackEvent, TrackState
 from smat_ros.follow.target import TargetEstimator, TargetView
 from smat_ros.tracker import Tracker, TrackResult
@@ -89,9 +96,10 @@ def run_track(tracker: Tracker, frames: list[np.ndarray], init: tuple[float, ...
     return results, boxes, seconds
 
 
-def reason(scenario: Scenario, results: list[TrackResult | None], back: int | None) -> str:
+def reason(scenario: Scenario, results: list[TrackResult | None], back: int | None, wrong: list[bool]) -> str:
     """Why a track did not come back within BACK_WITHIN frames, and which re-acquisitions took something else."""
-    return "; ".join(part for part in (not_back(scenario, results, back), wrong_takes(scenario, results)) if part)
+    parts = (not_back(scenario, results, back), wrong_takes(scenario, results, wrong))
+    return "; ".join(part for part in parts if part)
 
 
 def not_back(scenario: Scenario, results: list[TrackResult | None], back: int | None) -> str:
@@ -109,17 +117,17 @@ def not_back(scenario: Scenario, results: list[TrackResult | None], back: int | 
     return seen + ("; refused: " + ", ".join(f"{k} {n}" for k, n in refusals.most_common()) if refusals else "")
 
 
-def wrong_takes(scenario: Scenario, results: list[TrackResult | None]) -> str:
-    """The re-acquisitions onto something else: frame, distance from the target in target heights, score."""
+def wrong_takes(scenario: Scenario, results: list[TrackResult | None], wrong: list[bool]) -> str:
+    """The re-acquisitions onto something else (the first frame of each ``wrong`` stretch): frame, distance from the
+    target in target heights, score."""
     takes = []
-    for i, r in enumerate(results):
-        if r is None or r.event != TrackEvent.REACQUIRED:
-            continue
-        true = scenario.truth[i]
-        if i in scenario.hidden or box_iou(r.box, true) < WRONG_IOU:
-            away = math.dist((r.box[0] + r.box[2] / 2, r.box[1] + r.box[3] / 2),
+    for i in range(1, len(wrong)):
+        result = results[i]
+        if wrong[i] and not wrong[i - 1] and result is not None:
+            box, true, score = result.box, scenario.truth[i], result.score
+            away = math.dist((box[0] + box[2] / 2, box[1] + box[3] / 2),
                              (true[0] + true[2] / 2, true[1] + true[3] / 2)) / true[3]
-            takes.append(f"frame {i}: {away:.1f} heights away, score {r.score:.2f}")
+            takes.append(f"frame {i}: {away:.1f} heights away, score {score:.2f}")
     return ("took something else on " + ", ".join(takes)) if takes else ""
 
 
@@ -130,23 +138,27 @@ def evaluate(scenario: Scenario, on: Tracker, off: Tracker) -> Row:
     _, _, seconds_off = run_track(off, scenario.frames, init)
     states = [TrackState.TRACKING] + [r.state for r in results[1:]]
     recovery = score_recovery(states, boxes, scenario.truth, scenario.event_frame, scenario.hidden)
+    wrong = wrong_target_frames(states, boxes, scenario.truth, scenario.hidden)
     lost = [s for s, state in zip(seconds_on, states[1:], strict=True) if state == TrackState.LOST]
     tracking = [s for s, state in zip(seconds_on, states[1:], strict=True) if state == TrackState.TRACKING]
     return Row(scenario.name, recovery.frames_to_reacquire, recovery.wrong_frames, recovery.stale_frames,
                recovery.lost_frames, 1e3 * statistics.mean(seconds_on), 1e3 * statistics.mean(seconds_off),
                1e3 * statistics.mean(lost) if lost else None, 1e3 * statistics.mean(tracking) if tracking else None,
-               reason(scenario, results, recovery.frames_to_reacquire),
-               (chase_m(scenario, results, ControllerConfig()),
-                chase_m(scenario, results, ControllerConfig(reacquired_hold_s=0.0))))
+               reason(scenario, results, recovery.frames_to_reacquire, wrong),
+               (chase_m(scenario, results, wrong, ControllerConfig()),
+                chase_m(scenario, results, wrong, ControllerConfig(reacquired_hold_s=0.0))))
 
 
-def chase_m(scenario: Scenario, results: list[TrackResult | None], config: ControllerConfig) -> float:
-    """Metres follow_controller (``config``) drives forward over the frames where a re-acquisition took something
-    else (until the next LOST), fed the track as the node feeds it (no camera info, no latency)."""
+def chase_m(scenario: Scenario, results: list[TrackResult | None], wrong: list[bool],
+            config: ControllerConfig) -> float:
+    """Metres follow_controller (``config``) drives forward over the ``wrong`` frames (on something else after a
+    re-acquisition), fed the track as the node feeds it (no camera info, no latency)."""
+    if not any(wrong):
+        return 0.0
     estimator, controller = TargetEstimator(), FollowController(config)
     height, width = scenario.frames[0].shape[:2]
     view_fields = [field.name for field in dataclasses.fields(TargetView)]
-    metres, snapped, previous = 0.0, False, TrackState.TRACKING
+    metres = 0.0
     for i, r in enumerate(results):
         stamp = i * STAMP_PERIOD_S
         if r is None:  # frame 0: the target is set on it
@@ -154,10 +166,7 @@ def chase_m(scenario: Scenario, results: list[TrackResult | None], config: Contr
         estimate = estimator.update(r.box, r.score, r.state, r.event, r.seconds_since_seen, stamp, width, height)
         observation = TargetObservation(**{name: getattr(estimate, name) for name in view_fields}, track_id="target")
         command = controller.on_target(observation, received_s=stamp)
-        if r.state == TrackState.TRACKING and previous == TrackState.LOST:
-            snapped = i in scenario.hidden or box_iou(r.box, scenario.truth[i]) < WRONG_IOU
-        snapped, previous = snapped and r.state == TrackState.TRACKING, r.state
-        metres += command.forward * STAMP_PERIOD_S if snapped else 0.0
+        metres += command.forward * STAMP_PERIOD_S if wrong[i] else 0.0
     return metres
 
 

@@ -72,26 +72,37 @@ class Recovery:
     lost_frames: int  # frames reported LOST
 
 
+def wrong_target_frames(states: Sequence[TrackState], boxes: Sequence[Box], truth: Sequence[Box],
+                        hidden: Collection[int] = frozenset()) -> list[bool]:
+    """Per frame (frame 0 = initialization): whether it is a TRACKING frame of a stretch that began with a
+    re-acquisition (LOST, then TRACKING) onto something else (IoU < WRONG_IOU, or the target hidden); such a stretch
+    lasts until the next LOST: a follow-me robot would chase someone else all that time."""
+    flags, snapped = [], False
+    for i, (state, box, true) in enumerate(zip(states, boxes, truth, strict=True)):
+        if state == TrackState.TRACKING and i > 0 and states[i - 1] == TrackState.LOST:
+            snapped = i in hidden or box_iou(box, true) < WRONG_IOU
+        snapped = snapped and state == TrackState.TRACKING
+        flags.append(snapped)
+    return flags
+
+
 def score_recovery(states: Sequence[TrackState], boxes: Sequence[Box], truth: Sequence[Box], event_frame: int,
                    hidden: Collection[int] = frozenset()) -> Recovery:
     """Measure a track (per-frame states and boxes, frame 0 = initialization) against the true boxes.
 
-    A re-acquisition (LOST, then TRACKING) whose first box is off the target starts a *wrong* stretch, which lasts
-    until the next LOST: a follow-me robot would chase someone else all that time. Off-target TRACKING frames outside
-    such stretches are the network's own drift (also without re-acquisition) until the state machine sees the loss.
+    TRACKING frames in a stretch after a re-acquisition onto something else are *wrong*
+    (:func:`wrong_target_frames`). Off-target TRACKING frames outside such stretches are the network's own drift
+    (also without re-acquisition) until the state machine sees the loss.
     """
     back = None
     wrong = stale = 0
-    snapped = False
+    flags = wrong_target_frames(states, boxes, truth, hidden)
     for i, (state, box, true) in enumerate(zip(states, boxes, truth, strict=True)):
-        off = i in hidden or box_iou(box, true) < WRONG_IOU
-        if state == TrackState.TRACKING and i > 0 and states[i - 1] == TrackState.LOST:
-            snapped = off
         if i == 0 or state != TrackState.TRACKING:
-            snapped = snapped and state == TrackState.TRACKING
             continue
-        wrong += int(snapped)
-        stale += int(off and not snapped)
+        off = i in hidden or box_iou(box, true) < WRONG_IOU
+        wrong += int(flags[i])
+        stale += int(off and not flags[i])
         if back is None and i >= event_frame and not off and box_iou(box, true) >= BACK_IOU:
             back = i - event_frame
     lost = sum(1 for s in states if s == TrackState.LOST)

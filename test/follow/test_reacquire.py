@@ -17,7 +17,7 @@ from smat_ros.follow.reacquire import (
     tile_box,
     tile_offsets,
 )
-from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery
+from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery, wrong_target_frames
 from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.tracker import Tracker
 
@@ -79,6 +79,7 @@ def test_scoring_tells_a_wrong_reacquisition_from_drift() -> None:
     boxes = [truth[0], away, away, away, away, away, away, truth[0]]
     recovery = score_recovery(states, boxes, truth, event_frame=1)
     assert (recovery.wrong_frames, recovery.stale_frames, recovery.lost_frames) == (2, 2, 2)
+    assert wrong_target_frames(states, boxes, truth) == [False] * 4 + [True, True] + [False] * 2
     assert recovery.frames_to_reacquire == 6
     # back on the target first: later drift is not a wrong re-acquisition
     states = [T, L, T, T, T]
