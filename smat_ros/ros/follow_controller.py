@@ -23,8 +23,7 @@ import sys
 
 import rclpy
 from geometry_msgs.msg import Twist, TwistStamped
-from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor, SetParametersResult
-from rclpy.exceptions import ParameterException
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
@@ -34,47 +33,84 @@ from smat_ros.errors import ConfigError, InputError, StartupError
 from smat_ros.follow.controller import Command, ControllerConfig, FollowController, Mode, TargetObservation
 from smat_ros.follow.states import TrackState
 from smat_ros.msg import FollowTarget
+from smat_ros.ros.parameter_handling import declare_all
+from smat_ros.ros.parameters import parameter_field
 from smat_ros.ros.signals import run_node
 
-DESCRIPTIONS = {
-    "yaw_gain": "yaw rate per radian of target azimuth (rad/s per rad), with camera info",
-    "yaw_gain_norm": "yaw rate per unit of normalized horizontal centre (rad/s), without camera info",
-    "yaw_dead_band": "no turn while |azimuth| (and |elevation| for pitch) is within this (rad)",
-    "yaw_dead_band_norm": "no turn while |normalized centre| is within this, without camera info",
-    "max_yaw_rate": "largest |angular.z| (rad/s)",
-    "max_yaw_accel": "largest change of angular.z per second (rad/s^2)",
-    "pitch_gain": "pitch rate per radian of elevation (0: no tilt commands; angular.y > 0 pitches down)",
-    "max_pitch_rate": "largest |angular.y| (rad/s)",
-    "max_pitch_accel": "largest change of angular.y per second (rad/s^2)",
-    "desired_height": "apparent target height to keep, as a fraction of the image height",
-    "forward_gain": "forward speed per unit of relative height error (m/s)",
-    "size_dead_band": "no forward speed while the relative height error is within this",
-    "max_forward_speed": "largest linear.x (m/s)",
-    "max_reverse_speed": "largest backward speed (m/s; 0: never backs up)",
-    "max_forward_accel": "largest change of linear.x per second (m/s^2)",
-    "use_prediction": "steer by the centre the tracker predicted to its publish time (latency compensation)",
-    "max_prediction_s": "use the prediction only when it reaches at most this far ahead (s)",
-    "lost_stop_s": "stop once the target has been LOST for longer than this (s, image stamps); coast before",
-    "stale_s": "stop when no FollowTarget arrived for this long, or its image was older than this (s)",
-    "search_yaw_rate": "once LOST for lost_stop_s, turn at this rate towards the last side seen (rad/s; 0: stop)",
-    "search_timeout_s": "stop searching after this long (s)",
-    "reacquired_hold_s": "after a re-acquisition (LOST -> TRACKING, same track_id), turn only, no forward speed, "
-                         "for this long (s, image stamps; 0: off)",
-}
-RATE_DESCRIPTION = "rate of the timer that stops the robot on stale input (Hz)"
-DEFAULTS = ControllerConfig()
+CONTROLLER = ControllerConfig()  # the library's defaults are the node's
+
+
+@dataclasses.dataclass(frozen=True)
+class FollowControllerParameters:
+    """The follow_controller node's parameters: one per ControllerConfig field (changeable at run time, the
+    library's defaults) and the stop timer's rate (read-only)."""
+
+    yaw_gain: float = parameter_field(CONTROLLER.yaw_gain, "yaw rate per radian of target azimuth (rad/s per rad), "
+                                      "with camera info", dynamic=True, low=0.0, high=100.0)
+    yaw_gain_norm: float = parameter_field(CONTROLLER.yaw_gain_norm, "yaw rate per unit of normalized horizontal "
+                                           "centre (rad/s), without camera info", dynamic=True, low=0.0, high=100.0)
+    yaw_dead_band: float = parameter_field(CONTROLLER.yaw_dead_band, "no turn while |azimuth| (and |elevation| for "
+                                           "pitch) is within this (rad)", dynamic=True, low=0.0, high=math.pi)
+    yaw_dead_band_norm: float = parameter_field(CONTROLLER.yaw_dead_band_norm, "no turn while |normalized centre| "
+                                                "is within this, without camera info", dynamic=True, low=0.0, high=1.0)
+    max_yaw_rate: float = parameter_field(CONTROLLER.max_yaw_rate, "largest |angular.z| (rad/s)", dynamic=True,
+                                          low=0.0, high=20.0)
+    max_yaw_accel: float = parameter_field(CONTROLLER.max_yaw_accel, "largest change of angular.z per second "
+                                           "(rad/s^2)", dynamic=True, low=0.0, high=1000.0)
+    pitch_gain: float = parameter_field(CONTROLLER.pitch_gain, "pitch rate per radian of elevation (0: no tilt "
+                                        "commands; angular.y > 0 pitches down)", dynamic=True, low=0.0, high=100.0)
+    max_pitch_rate: float = parameter_field(CONTROLLER.max_pitch_rate, "largest |angular.y| (rad/s)", dynamic=True,
+                                            low=0.0, high=20.0)
+    max_pitch_accel: float = parameter_field(CONTROLLER.max_pitch_accel, "largest change of angular.y per second "
+                                             "(rad/s^2)", dynamic=True, low=0.0, high=1000.0)
+    desired_height: float = parameter_field(CONTROLLER.desired_height, "apparent target height to keep, as a "
+                                            "fraction of the image height", dynamic=True, low=0.01, high=1.0)
+    forward_gain: float = parameter_field(CONTROLLER.forward_gain, "forward speed per unit of relative height error "
+                                          "(m/s)", dynamic=True, low=0.0, high=100.0)
+    size_dead_band: float = parameter_field(CONTROLLER.size_dead_band, "no forward speed while the relative height "
+                                            "error is within this", dynamic=True, low=0.0, high=1.0)
+    max_forward_speed: float = parameter_field(CONTROLLER.max_forward_speed, "largest linear.x (m/s)", dynamic=True,
+                                               low=0.0, high=50.0)
+    max_reverse_speed: float = parameter_field(CONTROLLER.max_reverse_speed, "largest backward speed (m/s; 0: never "
+                                               "backs up)", dynamic=True, low=0.0, high=50.0)
+    max_forward_accel: float = parameter_field(CONTROLLER.max_forward_accel, "largest change of linear.x per second "
+                                               "(m/s^2)", dynamic=True, low=0.0, high=100.0)
+    use_prediction: bool = parameter_field(CONTROLLER.use_prediction, "steer by the centre the tracker predicted to "
+                                           "its publish time (latency compensation)", dynamic=True)
+    max_prediction_s: float = parameter_field(CONTROLLER.max_prediction_s, "use the prediction only when it reaches "
+                                              "at most this far ahead (s)", dynamic=True, low=0.0, high=10.0)
+    lost_stop_s: float = parameter_field(CONTROLLER.lost_stop_s, "stop once the target has been LOST for longer than "
+                                         "this (s, image stamps); coast before", dynamic=True, low=0.0, high=3600.0)
+    stale_s: float = parameter_field(CONTROLLER.stale_s, "stop when no FollowTarget arrived for this long, or its "
+                                     "image was older than this (s)", dynamic=True, low=0.01, high=60.0)
+    search_yaw_rate: float = parameter_field(CONTROLLER.search_yaw_rate, "once LOST for lost_stop_s, turn at this "
+                                             "rate towards the last side seen (rad/s; 0: stop; <= max_yaw_rate)",
+                                             dynamic=True, low=0.0, high=20.0)
+    search_timeout_s: float = parameter_field(CONTROLLER.search_timeout_s, "stop searching after this long (s)",
+                                              dynamic=True, low=0.0, high=3600.0)
+    reacquired_hold_s: float = parameter_field(CONTROLLER.reacquired_hold_s, "after a re-acquisition (LOST -> "
+                                               "TRACKING, same track_id), turn only, no forward speed, for this long "
+                                               "(s, image stamps; 0: off)", dynamic=True, low=0.0, high=60.0)
+    rate_hz: float = parameter_field(20.0, "rate of the timer that stops the robot on stale input (Hz)", low=1.0,
+                                     high=1000.0)
+
+
+DEFAULTS = FollowControllerParameters()
+PARAMETER_NAMES = frozenset(field.name for field in dataclasses.fields(FollowControllerParameters))
 # the FollowTarget numbers a TargetObservation holds under the same names (the stamp and the state are converted)
 OBSERVED_NUMBERS = tuple(field.name for field in dataclasses.fields(TargetObservation)
                          if field.name not in ("stamp_s", "state", "has_bearing", "track_id"))
 LOG_THROTTLE_S = 5.0
 
 
-def _descriptor(name: str, description: str, read_only: bool, high: float = 1000.0) -> ParameterDescriptor:
-    """Descriptor of a floating-point (ranged) or boolean parameter."""
-    descriptor = ParameterDescriptor(name=name, description=description, read_only=read_only)
-    if not isinstance(getattr(DEFAULTS, name, 0.0), bool):
-        descriptor.floating_point_range = [FloatingPointRange(from_value=0.0, to_value=high, step=0.0)]
-    return descriptor
+def controller_config(params: FollowControllerParameters) -> ControllerConfig:
+    """The controller's settings from the node's parameters of the same names; ConfigError, the reason naming the
+    parameters, when they do not fit together."""
+    try:
+        return ControllerConfig(**{field.name: getattr(params, field.name)
+                                   for field in dataclasses.fields(ControllerConfig)})
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("ControllerConfig.", "parameter ")) from None
 
 
 def observation_from(msg: FollowTarget) -> TargetObservation:
@@ -105,16 +141,11 @@ class FollowControllerNode(Node):
 
     def __init__(self) -> None:
         super().__init__("follow_controller")
+        self.params = declare_all(self, DEFAULTS)
         try:
-            values = {name: self.declare_parameter(name, getattr(DEFAULTS, name),
-                                                   _descriptor(name, DESCRIPTIONS[name], read_only=False)).value
-                      for name in DESCRIPTIONS}
-            rate_hz = self.declare_parameter("rate_hz", 20.0, _descriptor("rate_hz", RATE_DESCRIPTION, True)).value
-            config = ControllerConfig(**values)
-        except (ParameterException, ConfigError) as exc:
-            raise StartupError(f"bad parameter: {exc}") from None
-        if rate_hz <= 0:
-            raise StartupError(f"parameter 'rate_hz' must be > 0, got {rate_hz}")
+            config = controller_config(self.params)
+        except ConfigError as exc:
+            raise StartupError(str(exc)) from None
         self.controller = FollowController(config)
         self.rejected = 0
         self._published: Command | None = None
@@ -122,7 +153,7 @@ class FollowControllerNode(Node):
         self._command_pub = self.create_publisher(TwistStamped, "~/command", QoSProfile(depth=10))
         self._target_sub = self.create_subscription(FollowTarget, "target", self._on_target, QoSProfile(depth=10))
         self.add_on_set_parameters_callback(self._on_set_parameters)
-        self.create_timer(1.0 / rate_hz, self._on_timer)
+        self.create_timer(1.0 / self.params.rate_hz, self._on_timer)
         self._publish(self.controller.stop(Mode.STOP_MISSING))
         self.get_logger().info(f"following {self._target_sub.topic_name}, commands on {self._cmd_pub.topic_name}; "
                                f"stopped until a target arrives")
@@ -161,16 +192,18 @@ class FollowControllerNode(Node):
         self._cmd_pub.publish(twist_of(command))
 
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
-        """Apply gain/limit changes when the resulting configuration is valid; the reason otherwise."""
-        changes = {param.name: param.value for param in params if param.name in DESCRIPTIONS}
+        """Apply gain/limit changes when they fit together, the reason otherwise (rclpy has already refused a wrong
+        type, a value out of its descriptor's range and a change of the read-only rate_hz)."""
+        values = dataclasses.replace(self.params, **{param.name: param.value for param in params
+                                                     if param.name in PARAMETER_NAMES})
         try:
-            config = dataclasses.replace(self.controller.config, **changes)
+            config = controller_config(values)
         except ConfigError as exc:
             self.get_logger().warning(f"rejected parameter change: {exc}")
             return SetParametersResult(successful=False, reason=str(exc))
+        self.params = values
         self.controller.config = config
         return SetParametersResult(successful=True)
-
 
 def main(args: list[str] | None = None) -> int:
     """Run the follow_controller node until shutdown; 1 when it cannot start."""

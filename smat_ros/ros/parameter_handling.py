@@ -1,28 +1,54 @@
-"""What the tracker node does with its parameters: declare them, check them all at configure, and decide whether a
-change asked at run time is taken (with the reason when it is refused) and what the values are after it."""
+"""Declaring a node's parameters dataclass (every node), and what the tracker node does with its parameters: check
+them all at configure, and decide whether a change asked at run time is taken (with the reason when it is refused)
+and what the values are after it."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from rclpy.exceptions import ParameterException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from smat_ros.errors import StartupError
-from smat_ros.ros.parameters import DEFAULTS, FIELDS, NodeParameters, check, check_together, descriptor, is_dynamic
+from smat_ros.ros.parameters import (
+    DEFAULTS,
+    FIELDS,
+    NodeParameters,
+    check,
+    check_together,
+    descriptor,
+    is_dynamic,
+)
+
+P = TypeVar("P")  # a parameters dataclass built with parameters.parameter_field
+
+
+def declare_all(node: Node, defaults: P, managed: bool = False) -> P:
+    """Declare every field of the parameters dataclass instance ``defaults`` on ``node`` and return the values.
+
+    StartupError naming the parameter when a given value has the wrong type or is out of range (rclpy enforces the
+    descriptor) or, unless ``managed`` (a lifecycle node checks its values at configure), fails :func:`check`.
+    """
+    values = {}
+    for field in dataclasses.fields(defaults):
+        name = field.name
+        try:
+            value = node.declare_parameter(name, getattr(defaults, name), descriptor(name, defaults, managed)).value
+        except ParameterException as exc:
+            raise StartupError(f"parameter {name!r}: {exc}") from None
+        reason = None if managed else check(name, value, defaults)
+        if reason is not None:
+            raise StartupError(reason)
+        values[name] = value
+    return type(defaults)(**values)
 
 
 def declare_parameters(node: Node) -> NodeParameters:
-    """Declare every parameter on ``node`` with its descriptor (type and range enforced) and return the values;
-    StartupError naming the parameter when a given value has the wrong type or is out of range."""
-    values = {}
-    for name in FIELDS:
-        try:
-            values[name] = node.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name, managed=True)).value
-        except ParameterException as exc:
-            raise StartupError(f"parameter {name!r}: {exc}") from None
-    return NodeParameters(**values)
+    """Declare every parameter on ``node`` with its managed descriptor (type and range enforced, the values checked
+    at configure) and return the values; StartupError naming the parameter when a given value has the wrong type or
+    is out of range."""
+    return declare_all(node, DEFAULTS, managed=True)
 
 
 def check_all(params: NodeParameters) -> None:

@@ -1,10 +1,13 @@
-"""The smat_tracker node's parameters: one typed dataclass holding defaults, descriptions, ranges and checks.
+"""Every node's parameters as one typed dataclass holding defaults, descriptions, ranges and checks, and the
+smat_tracker node's table.
 
-Types and ranges are enforced when a parameter is declared; :func:`check` (names, choices, device) runs again at
-every configure transition, so a bad value leaves the node unconfigured with the reason.
+A node's parameters dataclass is built with :func:`parameter_field`; ``parameter_handling.declare_all`` declares its
+fields on the node with their :func:`descriptor` (rclpy then enforces the type, the range and read-only, at start and
+at every run-time change) and :func:`check` adds what a descriptor cannot say (choices, the device pattern).
 
-The node declares its ROS parameters from :class:`NodeParameters`, and ``config/tracker.yaml`` repeats these
-defaults (a test keeps the two equal).
+The tracker node's parameters are :class:`NodeParameters`: types and ranges are enforced when a parameter is
+declared; :func:`check` (names, choices, device) runs again at every configure transition, so a bad value leaves the
+node unconfigured with the reason. ``config/tracker.yaml`` repeats these defaults (a test keeps the two equal).
 """
 from __future__ import annotations
 

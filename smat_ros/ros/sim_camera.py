@@ -29,8 +29,6 @@ from collections.abc import Callable
 
 import numpy as np
 from geometry_msgs.msg import PoseStamped, Twist, TwistStamped
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
-from rclpy.exceptions import ParameterException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from rclpy.time import Time
@@ -43,6 +41,8 @@ from vision_msgs.msg import Detection2D, ObjectHypothesisWithPose
 from smat_ros.config import load_yaml
 from smat_ros.errors import SmatError, StartupError
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_image
+from smat_ros.ros.parameter_handling import declare_all
+from smat_ros.ros.parameters import parameter_field
 from smat_ros.ros.signals import run_node, spin_until
 from smat_ros.sim.camera import CameraPose, Intrinsics
 from smat_ros.sim.scene import Scene, SceneConfig, TrueTarget
@@ -51,15 +51,30 @@ WAIT_STEP_S = 0.02  # longest spin while waiting for subscribers, the start or a
 RESEND_S = 2.0  # lockstep: publish a frame again when no answer came for this long (a best-effort reader lost it)
 
 
-def _descriptor(description: str, low: float | None = None, high: float | None = None,
-                integer: bool = False) -> ParameterDescriptor:
-    """Read-only parameter descriptor, with a range when bounds are given."""
-    result = ParameterDescriptor(description=description, read_only=True)
-    if low is not None and integer:
-        result.integer_range = [IntegerRange(from_value=int(low), to_value=int(high), step=1)]
-    elif low is not None:
-        result.floating_point_range = [FloatingPointRange(from_value=low, to_value=high, step=0.0)]
-    return result
+@dataclasses.dataclass(frozen=True)
+class SimCameraParameters:
+    """The sim_camera node's parameters (all read-only after start)."""
+
+    scenario: str = parameter_field("", "YAML file of the scene (SceneConfig keys; '': the default scenario)")
+    seed: int = parameter_field(-1, "random seed of the scene (-1: the scenario's)", low=-1, high=2**31 - 1)
+    lockstep: bool = parameter_field(True, "wait for the controller's answer to each frame")
+    command_topic: str = parameter_field("/follow_controller/command",
+                                         "TwistStamped answers stamped like the frames (lockstep)")
+    time_scale: float = parameter_field(1.0, "pace as a multiple of real time (0: as fast as possible, lockstep "
+                                             "only)", low=0.0, high=1000.0)
+    fixed: bool = parameter_field(False, "ignore all commands: a fixed camera")
+    drive: bool = parameter_field(False, "also drive ahead with linear.x (else pan and tilt only)")
+    min_subscribers: int = parameter_field(1, "start once this many subscribers listen to image (the tracker, a "
+                                              "recorder...)", low=1, high=100)
+    autostart: bool = parameter_field(True, "run at once (false: first frame, then wait for ~/start)")
+    sync_timeout_s: float = parameter_field(30.0, "lockstep: longest wait for an answer before going on with the "
+                                                  "newest cmd_vel (s)", low=0.1, high=3600.0)
+    publish_clock: bool = parameter_field(True, "publish the simulation time on /clock")
+    frame_id: str = parameter_field("camera", "images' frame_id")
+    encoding: str = parameter_field("bgr8", "encoding of the published images", choices=PUBLISH_ENCODINGS)
+
+
+DEFAULTS = SimCameraParameters()
 
 
 def camera_info(intrinsics: Intrinsics, header: Header) -> CameraInfo:
@@ -103,47 +118,13 @@ class SimCamera(Node):
 
     def __init__(self) -> None:
         super().__init__("sim_camera")
-        try:
-            scenario = self.declare_parameter(
-                "scenario", "",
-                _descriptor("YAML file of the scene (SceneConfig keys; '': the default scenario)")).value
-            seed = self.declare_parameter(
-                "seed", -1, _descriptor("random seed of the scene (-1: the scenario's)", -1, 2**31 - 1, True)).value
-            self.lockstep = self.declare_parameter(
-                "lockstep", True, _descriptor("wait for the controller's answer to each frame")).value
-            self.command_topic = self.declare_parameter(
-                "command_topic", "/follow_controller/command",
-                _descriptor("TwistStamped answers stamped like the frames (lockstep)")).value
-            self.time_scale = self.declare_parameter(
-                "time_scale", 1.0, _descriptor("pace as a multiple of real time (0: as fast as possible, lockstep "
-                                               "only)", 0.0, 1000.0)).value
-            self.fixed = self.declare_parameter(
-                "fixed", False, _descriptor("ignore all commands: a fixed camera")).value
-            self.drive = self.declare_parameter(
-                "drive", False, _descriptor("also drive ahead with linear.x (else pan and tilt only)")).value
-            self.min_subscribers = self.declare_parameter(
-                "min_subscribers", 1, _descriptor("start once this many subscribers listen to image (the tracker, "
-                                                  "a recorder...)", 1, 100, True)).value
-            self.autostart = self.declare_parameter(
-                "autostart", True, _descriptor("run at once (false: first frame, then wait for ~/start)")).value
-            self.sync_timeout_s = self.declare_parameter(
-                "sync_timeout_s", 30.0, _descriptor("lockstep: longest wait for an answer before going on with the "
-                                                    "newest cmd_vel (s)", 0.1, 3600.0)).value
-            self.publish_clock = self.declare_parameter(
-                "publish_clock", True, _descriptor("publish the simulation time on /clock")).value
-            self.frame_id = self.declare_parameter("frame_id", "camera", _descriptor("images' frame_id")).value
-            self.encoding = self.declare_parameter("encoding", "bgr8", _descriptor("rgb8 or bgr8")).value
-        except ParameterException as exc:
-            raise StartupError(f"bad parameter: {exc}") from None
-        if self.encoding not in PUBLISH_ENCODINGS:
-            choices = ", ".join(PUBLISH_ENCODINGS)
-            raise StartupError(f"parameter 'encoding' must be one of {choices}, got {self.encoding!r}")
-        if self.time_scale == 0 and not self.lockstep:
+        self.params = declare_all(self, DEFAULTS)
+        if self.params.time_scale == 0 and not self.params.lockstep:
             raise StartupError("time_scale 0 (as fast as possible) needs lockstep")
         try:
-            config = load_yaml(SceneConfig, scenario) if scenario else SceneConfig()
-            if seed >= 0:
-                config = dataclasses.replace(config, seed=seed)
+            config = load_yaml(SceneConfig, self.params.scenario) if self.params.scenario else SceneConfig()
+            if self.params.seed >= 0:
+                config = dataclasses.replace(config, seed=self.params.seed)
             self.scene = Scene(config)
         except (SmatError, OSError) as exc:
             raise StartupError(f"cannot build the scene: {exc}") from None
@@ -154,14 +135,15 @@ class SimCamera(Node):
         latched = QoSProfile(depth=100, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.truth_pub = self.create_publisher(Detection2D, "~/truth", latched)
         self.pose_pub = self.create_publisher(PoseStamped, "~/pose", latched)
-        self.clock_pub = self.create_publisher(Clock, "/clock", QoSProfile(depth=1)) if self.publish_clock else None
+        self.clock_pub = (self.create_publisher(Clock, "/clock", QoSProfile(depth=1)) if self.params.publish_clock
+                          else None)
         self.create_subscription(Twist, "cmd_vel", self._on_cmd_vel, QoSProfile(depth=10))
-        if self.lockstep:
-            self.create_subscription(TwistStamped, self.command_topic, self._on_command, QoSProfile(depth=10))
+        if self.params.lockstep:
+            self.create_subscription(TwistStamped, self.params.command_topic, self._on_command, QoSProfile(depth=10))
         self.create_service(Trigger, "~/start", self._on_start)
         self._latest_twist = Twist()
         self._answers: dict[int, Twist] = {}
-        self._started = self.autostart
+        self._started = self.params.autostart
         self.missed = 0
         self.resent = 0
 
@@ -185,18 +167,19 @@ class SimCamera(Node):
 
     def run(self) -> int:
         """Publish the scenario's frames, turning with the commands; the number of frames published."""
-        self.get_logger().info(f"waiting for {self.min_subscribers} subscriber(s) on {self.image_pub.topic_name}")
-        self._wait(lambda: self.image_pub.get_subscription_count() >= self.min_subscribers, 3600.0)
-        if self.lockstep:
-            self.get_logger().info(f"lockstep: waiting for a publisher on {self.command_topic}")
-            self._wait(lambda: self.count_publishers(self.command_topic) > 0, 3600.0)
+        self.get_logger().info(f"waiting for {self.params.min_subscribers} subscriber(s) on "
+                               f"{self.image_pub.topic_name}")
+        self._wait(lambda: self.image_pub.get_subscription_count() >= self.params.min_subscribers, 3600.0)
+        if self.params.lockstep:
+            self.get_logger().info(f"lockstep: waiting for a publisher on {self.params.command_topic}")
+            self._wait(lambda: self.count_publishers(self.params.command_topic) > 0, 3600.0)
         config = self.config
         period_ns = int(round(1e9 / config.fps))
         start_ns = self.get_clock().now().nanoseconds
         pose = config.start_pose
         wall_start = time.monotonic()
         self.get_logger().info(f"{config.frames} frames of {config.width}x{config.height} at {config.fps:g} fps "
-                               f"(lockstep: {self.lockstep}, fixed camera: {self.fixed})")
+                               f"(lockstep: {self.params.lockstep}, fixed camera: {self.params.fixed})")
         for index in range(config.frames):
             stamp_ns = start_ns + index * period_ns
             image = self._publish_frame(index * period_ns * 1e-9, stamp_ns, pose)
@@ -205,12 +188,12 @@ class SimCamera(Node):
                 self._wait(lambda: self._started, 3600.0)
             # the first frame has no answer to wait for (no target yet): the camera holds still until the second
             twist = Twist() if index == 0 else self._command_for(stamp_ns, image, index)
-            if self.fixed:
+            if self.params.fixed:
                 twist = Twist()
-            pose = pose.moved(twist.linear.x if self.drive else 0.0, twist.angular.z, twist.angular.y,
+            pose = pose.moved(twist.linear.x if self.params.drive else 0.0, twist.angular.z, twist.angular.y,
                               period_ns * 1e-9)
-            if self.time_scale > 0:
-                pace_until = wall_start + (index + 1) * period_ns * 1e-9 / self.time_scale
+            if self.params.time_scale > 0:
+                pace_until = wall_start + (index + 1) * period_ns * 1e-9 / self.params.time_scale
                 self._wait(lambda until=pace_until: time.monotonic() >= until, max(0.0, pace_until - time.monotonic()))
         self.get_logger().info(f"published {config.frames} frames; {self.missed} frames without an answer, "
                                f"{self.resent} sent again")
@@ -218,11 +201,11 @@ class SimCamera(Node):
 
     def _publish_frame(self, t_s: float, stamp_ns: int, pose: CameraPose) -> tuple[Image, CameraInfo]:
         """Render and publish one frame (clock first), its camera info, truth and pose."""
-        header = Header(stamp=Time(nanoseconds=stamp_ns).to_msg(), frame_id=self.frame_id)
+        header = Header(stamp=Time(nanoseconds=stamp_ns).to_msg(), frame_id=self.params.frame_id)
         if self.clock_pub is not None:
             self.clock_pub.publish(Clock(clock=header.stamp))
         frame, truth = self.scene.render(t_s, pose)
-        image = rgb_to_image(frame, header, self.encoding)
+        image = rgb_to_image(frame, header, self.params.encoding)
         info = camera_info(self.scene.intrinsics, header)
         self.image_pub.publish(image)
         self.info_pub.publish(info)
@@ -233,14 +216,14 @@ class SimCamera(Node):
     def _command_for(self, stamp_ns: int, sent: tuple[Image, CameraInfo], index: int) -> Twist:
         """The command for the interval after this frame: the lockstep answer (the frame is sent again every
         RESEND_S without one), or the newest cmd_vel (also in lockstep when no answer came in sync_timeout_s)."""
-        if not self.lockstep:
+        if not self.params.lockstep:
             return self._latest_twist
-        deadline = time.monotonic() + self.sync_timeout_s
+        deadline = time.monotonic() + self.params.sync_timeout_s
         while not self._wait(lambda: stamp_ns in self._answers, min(RESEND_S, deadline - time.monotonic())):
             if time.monotonic() >= deadline:
                 self.missed += 1
-                self.get_logger().warning(f"no answer to frame {index} within {self.sync_timeout_s} s on "
-                                          f"{self.command_topic}: going on with the newest cmd_vel")
+                self.get_logger().warning(f"no answer to frame {index} within {self.params.sync_timeout_s} s on "
+                                          f"{self.params.command_topic}: going on with the newest cmd_vel")
                 return self._latest_twist
             self.resent += 1
             self.image_pub.publish(sent[0])

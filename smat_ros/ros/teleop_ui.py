@@ -21,7 +21,6 @@ from typing import Any
 
 import rclpy
 from rclpy.client import Client
-from rclpy.exceptions import ParameterException
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -35,7 +34,8 @@ from vision_msgs.msg import Detection2DArray
 from smat_ros.errors import StartupError
 from smat_ros.msg import FollowTarget, TrackStatus
 from smat_ros.ros.conversions import bbox_to_box, box_to_bbox, compressed_to_rgb, image_to_rgb
-from smat_ros.ros.parameters import check, descriptor, parameter_field
+from smat_ros.ros.parameter_handling import declare_all
+from smat_ros.ros.parameters import parameter_field
 from smat_ros.ros.signals import create_node
 from smat_ros.srv import SetTarget
 from smat_ros.teleop.frames import FrameEncoder
@@ -112,7 +112,7 @@ class TeleopUi(Node):
 
     def __init__(self) -> None:
         super().__init__("teleop_ui")
-        self.params = self._declare_parameters()
+        self.params = declare_all(self, DEFAULTS)
         tracker = self.params.tracker.rstrip("/")
         self._camera_meter = RateMeter()
         self._tracker_meter = RateMeter()
@@ -137,21 +137,6 @@ class TeleopUi(Node):
         self.create_subscription(FollowTarget, f"{tracker}/target", self._on_target, EVENT_QOS)
         self._set_target_client = self.create_client(SetTarget, f"{tracker}/set_target")
         self._clear_client = self.create_client(Trigger, f"{tracker}/clear_target")
-
-    def _declare_parameters(self) -> TeleopParameters:
-        """Declare every parameter with its descriptor and return the checked values."""
-        values = {}
-        for field in dataclasses.fields(TeleopParameters):
-            name = field.name
-            try:
-                value = self.declare_parameter(name, getattr(DEFAULTS, name), descriptor(name, DEFAULTS)).value
-            except ParameterException as exc:
-                raise StartupError(f"parameter {name!r}: {exc}") from None
-            reason = check(name, value, DEFAULTS)
-            if reason is not None:
-                raise StartupError(reason)
-            values[name] = value
-        return TeleopParameters(**values)
 
     @property
     def video_topic(self) -> str:

@@ -8,13 +8,12 @@ Run: ``python -m smat_ros.ros.video_source --ros-args -p source:=test/fixtures/v
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
-from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
-from rclpy.exceptions import ParameterException
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
@@ -24,18 +23,31 @@ from vision_msgs.msg import Detection2DArray
 
 from smat_ros.errors import InputError, StartupError
 from smat_ros.ros.conversions import PUBLISH_ENCODINGS, rgb_to_compressed, rgb_to_image
+from smat_ros.ros.parameter_handling import declare_all
+from smat_ros.ros.parameters import parameter_field
 from smat_ros.ros.signals import run_node, spin_until
 from smat_ros.video import FrameSource
 
 WAIT_STEP_S = 0.05  # longest spin while waiting for a subscriber, detections or the next frame time
 SYNC_RESENDS = 3  # sync mode: times a frame that got no detections within sync_timeout_s is sent again
 
-def _descriptor(description: str, low: float | None = None, high: float | None = None) -> ParameterDescriptor:
-    """Read-only parameter descriptor, with a floating-point range when bounds are given."""
-    result = ParameterDescriptor(description=description, read_only=True)
-    if low is not None:
-        result.floating_point_range = [FloatingPointRange(from_value=low, to_value=high, step=0.0)]
-    return result
+
+@dataclasses.dataclass(frozen=True)
+class VideoSourceParameters:
+    """The video_source node's parameters (all read-only after start)."""
+
+    source: str = parameter_field("", "video file or folder of images")
+    rate_hz: float = parameter_field(0.0, "frames per second (0: the source's rate)", low=0.0, high=1000.0)
+    loop: bool = parameter_field(False, "start again at the end")
+    frame_id: str = parameter_field("camera", "header.frame_id")
+    encoding: str = parameter_field("bgr8", "encoding of the published images", choices=PUBLISH_ENCODINGS)
+    publish_compressed: bool = parameter_field(False, "also publish image/compressed (jpeg)")
+    sync_topic: str = parameter_field("", "Detection2DArray topic to wait for after each frame ('': real time)")
+    sync_timeout_s: float = parameter_field(10.0, "longest wait for sync_topic before the frame is sent again (s)",
+                                            low=0.1, high=3600.0)
+
+
+DEFAULTS = VideoSourceParameters()
 
 
 class VideoSource(Node):
@@ -43,41 +55,22 @@ class VideoSource(Node):
 
     def __init__(self) -> None:
         super().__init__("video_source")
-        try:
-            self.source = self.declare_parameter("source", "", _descriptor("video file or folder of images")).value
-            self.rate_hz = self.declare_parameter(
-                "rate_hz", 0.0, _descriptor("frames per second (0: the source's rate)", 0.0, 1000.0)).value
-            self.loop = self.declare_parameter("loop", False, _descriptor("start again at the end")).value
-            self.frame_id = self.declare_parameter("frame_id", "camera", _descriptor("header.frame_id")).value
-            self.encoding = self.declare_parameter("encoding", "bgr8", _descriptor("rgb8 or bgr8")).value
-            self.compressed = self.declare_parameter(
-                "publish_compressed", False, _descriptor("also publish image/compressed (jpeg)")).value
-            self.sync_topic = self.declare_parameter(
-                "sync_topic", "", _descriptor("Detection2DArray topic to wait for after each frame ('': real time)")
-            ).value
-            self.sync_timeout_s = self.declare_parameter(
-                "sync_timeout_s", 10.0,
-                _descriptor("longest wait for sync_topic before the frame is sent again", 0.0, 3600.0)).value
-        except ParameterException as exc:
-            raise StartupError(f"bad parameter: {exc}") from None
-        if self.encoding not in PUBLISH_ENCODINGS:
-            choices = ", ".join(PUBLISH_ENCODINGS)
-            raise StartupError(f"parameter 'encoding' must be one of {choices}, got {self.encoding!r}")
-        if not self.source:
+        self.params = declare_all(self, DEFAULTS)
+        if not self.params.source:
             raise StartupError("parameter 'source' is not set: pass -p source:=/path/to/video_or_folder")
         try:
-            self.frames = FrameSource(self.source)
+            self.frames = FrameSource(self.params.source)
         except InputError as exc:
             raise StartupError(str(exc)) from None
-        self.period_s = 1.0 / (self.rate_hz or self.frames.fps)
+        self.period_s = 1.0 / (self.params.rate_hz or self.frames.fps)
         qos = QoSProfile(depth=5)
         self.image_pub = self.create_publisher(Image, "image", qos)
         self.info_pub = self.create_publisher(CameraInfo, "camera_info", qos)
         self.compressed_pub = (self.create_publisher(CompressedImage, "image/compressed", qos)
-                               if self.compressed else None)
+                               if self.params.publish_compressed else None)
         self._acked_ns = -1
-        if self.sync_topic:
-            self.create_subscription(Detection2DArray, self.sync_topic, self._on_sync, QoSProfile(depth=10))
+        if self.params.sync_topic:
+            self.create_subscription(Detection2DArray, self.params.sync_topic, self._on_sync, QoSProfile(depth=10))
 
     def _on_sync(self, msg: Detection2DArray) -> None:
         """Remember the stamp of the newest detections."""
@@ -92,35 +85,35 @@ class VideoSource(Node):
         self.get_logger().info(f"waiting for a subscriber on {self.image_pub.topic_name}")
         self._wait(lambda: self.image_pub.get_subscription_count() > 0
                    or (self.compressed_pub is not None and self.compressed_pub.get_subscription_count() > 0), 3600.0)
-        if self.sync_topic:
-            self._wait(lambda: self.count_publishers(self.sync_topic) > 0, 3600.0)
-        self.get_logger().info(f"playing {self.source} ({len(self.frames)} frames)")
+        if self.params.sync_topic:
+            self._wait(lambda: self.count_publishers(self.params.sync_topic) > 0, 3600.0)
+        self.get_logger().info(f"playing {self.params.source} ({len(self.frames)} frames)")
         published = 0
         next_time = time.monotonic()
         while True:
             for frame in self.frames:
                 stamp = self.get_clock().now()
-                self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.frame_id))
+                self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.params.frame_id))
                 published += 1
-                if self.sync_topic:
+                if self.params.sync_topic:
                     for _ in range(SYNC_RESENDS):  # a best-effort frame can be lost: send it again, newly stamped
-                        if self._wait(lambda ns=stamp.nanoseconds: self._acked_ns >= ns, self.sync_timeout_s):
+                        if self._wait(lambda ns=stamp.nanoseconds: self._acked_ns >= ns, self.params.sync_timeout_s):
                             break
                         self.get_logger().warning(
-                            f"no detections for frame {published} within {self.sync_timeout_s} s: sent again")
+                            f"no detections for frame {published} within {self.params.sync_timeout_s} s: sent again")
                         stamp = self.get_clock().now()
-                        self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.frame_id))
+                        self._publish(frame, Header(stamp=stamp.to_msg(), frame_id=self.params.frame_id))
                 else:
                     next_time += self.period_s
                     self._wait(lambda until=next_time: time.monotonic() >= until,
                                max(0.0, next_time - time.monotonic()))
-            if not self.loop:
+            if not self.params.loop:
                 return published
 
     def _publish(self, frame: np.ndarray, header: Header) -> None:
         """Publish one RGB frame as image, camera_info and (optionally) image/compressed."""
         height, width = frame.shape[:2]
-        self.image_pub.publish(rgb_to_image(frame, header, self.encoding))
+        self.image_pub.publish(rgb_to_image(frame, header, self.params.encoding))
         self.info_pub.publish(CameraInfo(header=header, height=height, width=width))
         if self.compressed_pub is not None:
             self.compressed_pub.publish(rgb_to_compressed(frame, header))

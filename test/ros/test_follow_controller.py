@@ -3,20 +3,28 @@ LOST; turns only right after a re-acquisition; every command within the limits; 
 the image stamp; parameters checked."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 from dds_participant import Participant
 from geometry_msgs.msg import Twist, TwistStamped
 from rcl_interfaces.msg import Parameter as ParameterMsg
-from rcl_interfaces.srv import SetParameters
-from rclpy.parameter import Parameter
+from rcl_interfaces.msg import ParameterType
+from rcl_interfaces.srv import GetParameters, SetParameters
+from rclpy.parameter import Parameter, parameter_value_to_python
 from rclpy.qos import QoSProfile
 from rclpy.time import Time
 
+from smat_ros.errors import ConfigError
+from smat_ros.follow.controller import ControllerConfig
 from smat_ros.msg import FollowTarget
+from smat_ros.ros.follow_controller import DEFAULTS, PARAMETER_NAMES, controller_config
+from smat_ros.ros.parameters import check, descriptor
 
+ROOT = Path(__file__).resolve().parents[2]
 LIMITS = {"max_yaw_rate": 0.6, "max_yaw_accel": 2.0, "max_forward_speed": 0.3, "max_forward_accel": 0.4,
           "stale_s": 0.4, "lost_stop_s": 0.5}
 
@@ -34,6 +42,7 @@ class ControllerDriver(Participant):
         self.node.create_subscription(TwistStamped, "/follow_controller/command", self.answers.append,
                                       QoSProfile(depth=100))
         self.parameters = self.node.create_client(SetParameters, "/follow_controller/set_parameters")
+        self.values = self.node.create_client(GetParameters, "/follow_controller/get_parameters")
 
     def send(self, stamp_s: float, state: int, **fields) -> None:
         """Publish one FollowTarget stamped ``stamp_s``."""
@@ -46,6 +55,11 @@ class ControllerDriver(Participant):
         """Set one parameter through the node's service; the result."""
         message: ParameterMsg = Parameter(name, value=value).to_parameter_msg()
         return self.call(self.parameters, SetParameters.Request(parameters=[message]), 30.0).results[0]
+
+    def get_parameters(self, names: list[str]) -> list:
+        """The node's current values of parameters ``names``."""
+        response = self.call(self.values, GetParameters.Request(names=names), 30.0)
+        return [parameter_value_to_python(value) for value in response.values]
 
 
 @pytest.fixture
@@ -167,17 +181,59 @@ def test_non_finite_target_stops(controller: ControllerDriver) -> None:
 
 
 def test_yaml_repeats_the_defaults_and_every_parameter_is_described() -> None:
-    """config/follow_controller.yaml holds ControllerConfig's defaults; each field has a description."""
-    import dataclasses
-
-    import yaml
-
-    from smat_ros.follow.controller import ControllerConfig
-    from smat_ros.ros.follow_controller import DESCRIPTIONS
-
-    root = Path(__file__).resolve().parents[2]
-    values = yaml.safe_load((root / "config" / "follow_controller.yaml").read_text())["/**"]["ros__parameters"]
+    """config/follow_controller.yaml holds the node's defaults, which are ControllerConfig's: every ControllerConfig
+    field is a parameter of the same name (rate_hz the only other one), and each has a description."""
+    values = yaml.safe_load((ROOT / "config" / "follow_controller.yaml").read_text())["/**"]["ros__parameters"]
     fields = {field.name for field in dataclasses.fields(ControllerConfig)}
-    assert set(DESCRIPTIONS) == fields
-    assert set(values) == fields | {"rate_hz"}
-    assert ControllerConfig(**{name: values[name] for name in fields}) == ControllerConfig()
+    assert set(PARAMETER_NAMES) == fields | {"rate_hz"}
+    assert values == dataclasses.asdict(DEFAULTS)
+    assert controller_config(DEFAULTS) == ControllerConfig()
+    assert all(descriptor(name, DEFAULTS).description for name in PARAMETER_NAMES)
+
+
+def test_descriptors_carry_type_range_and_read_only() -> None:
+    """Every controller setting is a run-time parameter with its own range; rate_hz is read-only and > 0."""
+    gain = descriptor("yaw_gain", DEFAULTS)
+    assert gain.type == ParameterType.PARAMETER_DOUBLE and not gain.read_only
+    assert (gain.floating_point_range[0].from_value, gain.floating_point_range[0].to_value) == (0.0, 100.0)
+    height = descriptor("desired_height", DEFAULTS).floating_point_range[0]
+    assert 0.0 < height.from_value and height.to_value == 1.0
+    prediction = descriptor("max_prediction_s", DEFAULTS).floating_point_range[0]
+    assert (prediction.from_value, prediction.to_value) == (0.0, 10.0)
+    flag = descriptor("use_prediction", DEFAULTS)
+    assert flag.type == ParameterType.PARAMETER_BOOL and not flag.read_only and not flag.floating_point_range
+    rate = descriptor("rate_hz", DEFAULTS)
+    assert rate.type == ParameterType.PARAMETER_DOUBLE and rate.read_only
+    assert rate.floating_point_range[0].from_value > 0.0
+    assert {name for name in PARAMETER_NAMES if descriptor(name, DEFAULTS).read_only} == {"rate_hz"}
+    for name in PARAMETER_NAMES:
+        assert check(name, getattr(DEFAULTS, name), DEFAULTS) is None, name
+
+
+def test_settings_that_do_not_fit_together_are_refused_naming_the_parameters() -> None:
+    with pytest.raises(ConfigError, match=r"^parameter search_yaw_rate \(0.5\) exceeds max_yaw_rate \(0.3\)"):
+        controller_config(dataclasses.replace(DEFAULTS, search_yaw_rate=0.5, max_yaw_rate=0.3))
+
+
+REFUSED = [
+    ("max_yaw_rate", "fast", "Wrong parameter type"),
+    ("max_yaw_rate", 1, "Wrong parameter type"),
+    ("max_yaw_rate", 50.0, "out of range"),
+    ("desired_height", 0.0, "out of range"),
+    ("stale_s", float("nan"), "out of range"),
+    ("search_yaw_rate", 0.8, "parameter search_yaw_rate (0.8) exceeds max_yaw_rate (0.6)"),
+    ("rate_hz", 10.0, "read-only"),
+]
+
+
+def test_a_bad_run_time_change_is_refused_with_the_reason(controller: ControllerDriver) -> None:
+    """Over DDS: a wrong type, a value out of range, a setting that does not fit the others (LIMITS: max_yaw_rate
+    0.6) and a change of the read-only rate_hz are each refused with the reason; the node keeps its values and
+    takes a valid change after them."""
+    for name, value, words in REFUSED:
+        result = controller.set_parameter(name, value)
+        assert not result.successful and words in result.reason, (name, value, result.reason)
+    assert controller.get_parameters(["max_yaw_rate", "desired_height", "stale_s", "search_yaw_rate", "rate_hz"]) == [
+        LIMITS["max_yaw_rate"], DEFAULTS.desired_height, LIMITS["stale_s"], DEFAULTS.search_yaw_rate, DEFAULTS.rate_hz]
+    assert controller.set_parameter("search_yaw_rate", 0.6).successful
+    assert controller.get_parameters(["search_yaw_rate"]) == [0.6]

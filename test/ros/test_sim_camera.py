@@ -3,6 +3,7 @@ simulation clock, camera info matching the scene's intrinsics, yaw integrated fr
 images and true boxes equal to the library's rendering at that pose."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from dds_participant import Participant
 from geometry_msgs.msg import PoseStamped, TwistStamped
+from rcl_interfaces.msg import ParameterType
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
@@ -19,6 +21,8 @@ from vision_msgs.msg import Detection2D
 
 from smat_ros.config import from_dict
 from smat_ros.ros.conversions import image_to_rgb
+from smat_ros.ros.parameters import check, descriptor
+from smat_ros.ros.sim_camera import DEFAULTS, SimCameraParameters
 from smat_ros.sim.camera import CameraPose
 from smat_ros.sim.scene import Scene, SceneConfig
 
@@ -142,3 +146,25 @@ def test_free_running_turns_with_cmd_vel(ros, tmp_path: Path) -> None:
     assert steps[-1] == pytest.approx(-0.05) and np.all(steps <= 1e-12)
     assert sum(step == pytest.approx(-0.05) for step in steps) >= 15
     assert free_run_yaws(ros, tmp_path, scenario, fixed=True) == [0.0] * 20
+
+
+def test_descriptors_carry_type_range_and_read_only() -> None:
+    """Every parameter is read-only; seeds and subscriber counts are integer ranges, the pace and the wait float
+    ranges, the encoding a choice; the defaults pass their own checks."""
+    seed = descriptor("seed", DEFAULTS)
+    assert seed.type == ParameterType.PARAMETER_INTEGER
+    assert (seed.integer_range[0].from_value, seed.integer_range[0].to_value) == (-1, 2**31 - 1)
+    subscribers = descriptor("min_subscribers", DEFAULTS).integer_range[0]
+    assert (subscribers.from_value, subscribers.to_value) == (1, 100)
+    scale = descriptor("time_scale", DEFAULTS)
+    assert scale.type == ParameterType.PARAMETER_DOUBLE
+    assert (scale.floating_point_range[0].from_value, scale.floating_point_range[0].to_value) == (0.0, 1000.0)
+    assert descriptor("sync_timeout_s", DEFAULTS).floating_point_range[0].from_value > 0.0
+    encoding = descriptor("encoding", DEFAULTS)
+    assert encoding.type == ParameterType.PARAMETER_STRING and "rgb8, bgr8" in encoding.description
+    assert descriptor("lockstep", DEFAULTS).type == ParameterType.PARAMETER_BOOL
+    fields = [field.name for field in dataclasses.fields(SimCameraParameters)]
+    assert all(descriptor(name, DEFAULTS).read_only for name in fields)
+    assert all(check(name, getattr(DEFAULTS, name), DEFAULTS) is None for name in fields)
+    reason = check("encoding", "yuv422", DEFAULTS)
+    assert reason is not None and "must be one of rgb8, bgr8" in reason

@@ -1,13 +1,19 @@
-"""video_source in sync mode sends a frame again, newly stamped, when its detections do not come within
-sync_timeout_s (a best-effort first frame lost right after discovery used to leave scripts/demo.sh waiting for its
-timeout)."""
+"""video_source's parameter table; in sync mode it sends a frame again, newly stamped, when its detections do not
+come within sync_timeout_s (a best-effort first frame lost right after discovery used to leave scripts/demo.sh
+waiting for its timeout)."""
 from __future__ import annotations
+
+import dataclasses
 
 import cv2
 import numpy as np
+from rcl_interfaces.msg import ParameterType
 from rclpy.qos import QoSProfile
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
+
+from smat_ros.ros.parameters import check, descriptor
+from smat_ros.ros.video_source import DEFAULTS, VideoSourceParameters
 
 
 def test_a_frame_without_detections_is_sent_again(ros, frames, tmp_path):
@@ -40,3 +46,21 @@ def test_a_frame_without_detections_is_sent_again(ros, frames, tmp_path):
     assert np.array_equal(pixels[0], pixels[1]) and not np.array_equal(pixels[1], pixels[2])
     stamps = [msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec for msg in received]
     assert stamps == sorted(set(stamps))
+
+
+def test_descriptors_carry_type_range_and_read_only():
+    """Every parameter is read-only; the rate and the sync wait are float ranges, the encoding a choice; the
+    defaults pass their own checks."""
+    rate = descriptor("rate_hz", DEFAULTS)
+    assert rate.type == ParameterType.PARAMETER_DOUBLE
+    assert (rate.floating_point_range[0].from_value, rate.floating_point_range[0].to_value) == (0.0, 1000.0)
+    wait = descriptor("sync_timeout_s", DEFAULTS).floating_point_range[0]
+    assert (wait.from_value, wait.to_value) == (0.1, 3600.0)
+    assert descriptor("loop", DEFAULTS).type == ParameterType.PARAMETER_BOOL
+    encoding = descriptor("encoding", DEFAULTS)
+    assert encoding.type == ParameterType.PARAMETER_STRING and "rgb8, bgr8" in encoding.description
+    fields = [field.name for field in dataclasses.fields(VideoSourceParameters)]
+    assert all(descriptor(name, DEFAULTS).read_only for name in fields)
+    assert all(check(name, getattr(DEFAULTS, name), DEFAULTS) is None for name in fields)
+    reason = check("encoding", "mono8", DEFAULTS)
+    assert reason is not None and "must be one of rgb8, bgr8" in reason
