@@ -205,6 +205,7 @@ class FollowControllerNode(Node):
         self.controller.config = config
         return SetParametersResult(successful=True)
 
+
 def main(args: list[str] | None = None) -> int:
     """Run the follow_controller node until shutdown; 1 when it cannot start."""
     return run_node("follow_controller", FollowControllerNode, rclpy.spin, args)
