@@ -111,6 +111,11 @@ def _resample_crop(image: np.ndarray, x1: int, y1: int, side: int, output_size: 
                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
+def box_centre(box: Sequence[float]) -> tuple[float, float]:
+    """The centre (x, y) of a box (x, y, w, h)."""
+    return box[0] + 0.5 * box[2], box[1] + 0.5 * box[3]
+
+
 def map_box_back(box_in_crop: Sequence[float], previous: Box, search_size: int, resize_factor: float) -> Box:
     """Box (cx, cy, w, h) in crop pixels scaled to the frame -> frame box (x, y, w, h) around the previous centre."""
     cx, cy, w, h = box_in_crop

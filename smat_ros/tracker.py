@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import logging
+import math
 import statistics
 import sys
 import time
@@ -19,14 +20,25 @@ from typing import Any, cast
 import numpy as np
 import torch
 
-from smat_ros.backends import Backend, BackendError, BackendOptions, create_backend
+from smat_ros.backends import Backend, BackendError, BackendOptions, TrackMaps, create_backend
 from smat_ros.checkpoint import load_weights
 from smat_ros.config import ModelConfig, TrackerConfig, check_crop_sizes
-from smat_ros.crop import Box, box_iou, clip_box, hann_window, map_box_back, sample_target, validate_box, validate_frame
+from smat_ros.crop import (
+    Box,
+    box_centre,
+    box_iou,
+    clip_box,
+    hann_window,
+    map_box_back,
+    sample_target,
+    validate_box,
+    validate_frame,
+)
 from smat_ros.device import resolve_device
 from smat_ros.errors import NetworkOutputError, NotInitializedError
 from smat_ros.follow.appearance import AppearanceModel
 from smat_ros.follow.camera_motion import CameraMotionEstimator, CameraShift
+from smat_ros.follow.distractors import DistractorMemory, cell_centre, secondary_peaks
 from smat_ros.follow.motion import ConstantVelocityFilter
 from smat_ros.follow.reacquire import PIXEL_MOTION, ReacquireConfig, ReacquisitionSearch, box_at, similar_size
 from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
@@ -150,6 +162,8 @@ class Tracker:
         self._frame_shape: tuple[int, ...] = ()  # of the last frame seen, to plan a search after a reconfigure
         self._camera: CameraMotionEstimator | None = None  # the camera's image shift (ReacquireConfig.camera_motion)
         self._configure_camera()
+        self._distractors = DistractorMemory(0.0)  # other peaks seen near the target (ReacquireConfig.distractor_*)
+        self._configure_distractors()
 
     @classmethod
     def from_checkpoint(
@@ -218,6 +232,7 @@ class Tracker:
                 self._search.start(self._frame_shape, (0.0, 0.0, *self._usual_size()))
             self._candidate = None
             self._configure_camera()
+            self._configure_distractors()
 
     def _configure_camera(self) -> None:
         """Start, retune or stop the camera-motion estimate as the re-acquisition settings say."""
@@ -229,6 +244,10 @@ class Tracker:
         else:
             self._camera.min_confidence = config.camera_motion_confidence
 
+    def _configure_distractors(self) -> None:
+        """Keep the distractors for as long as the re-acquisition settings say (they are refused only while LOST)."""
+        self._distractors.memory_s = self._search.config.distractor_memory_s if self._search is not None else 0.0
+
     def reset(self) -> None:
         """Forget the target."""
         self._template = self._first_search = None
@@ -236,6 +255,7 @@ class Tracker:
         self._seen_box = self._candidate = None
         self._idle_reason = ""
         self._states.clear()
+        self._distractors.clear()
 
     def initialize(self, frame: np.ndarray, box: Sequence[float], stamp: float | None = None) -> None:
         """Set the target: ``box`` (x, y, w, h) in pixels on ``frame`` (HxWx3 uint8 RGB); caches template features.
@@ -258,6 +278,7 @@ class Tracker:
         self._sizes.clear()
         self._sizes.append((target[2], target[3]))
         self._restart_drift_check(target, stamp_s)
+        self._distractors.clear()
         if self._search is not None:
             self._appearance.start(frame, target)
         if self._camera is not None:
@@ -293,8 +314,11 @@ class Tracker:
     def _peak(self, template: object, crop: np.ndarray, resize_factor: float, box: Box,
               window: bool) -> tuple[Box, float]:
         """The network's best box on a search crop taken around ``box``, in frame pixels, and its score."""
+        return self._decode(self.backend.track(template, crop), resize_factor, box, window)
+
+    def _decode(self, maps: TrackMaps, resize_factor: float, box: Box, window: bool) -> tuple[Box, float]:
+        """The peak of the network's maps for a search crop taken around ``box``: the frame box and its score."""
         size = self.config.search_size
-        maps = self.backend.track(template, crop)
         weighted = self.window * maps.score_map if window else maps.score_map
         boxes, _, index = decode_boxes(weighted, maps.size_map, maps.offset_map)
         box_in_crop = (boxes[0] * size / resize_factor).tolist()  # (cx, cy, w, h) in frame pixels
@@ -322,7 +346,10 @@ class Tracker:
         shift = self._follow_camera(frame)
         if self._search is not None and self._states.state == TrackState.LOST:
             return self._track_lost(frame, stamp_s, shift)
-        predicted, score = self.locate(frame, self._box)
+        around = self._box
+        crop, resize_factor = sample_target(frame, around, self.config.search_factor, self.config.search_size)
+        maps = self.backend.track(self._template, crop)
+        predicted, score = self._decode(maps, resize_factor, around, True)
         self._box = self._clip(predicted, frame)
         seen = not self._states.is_low(score)
         update = self._states.update(score, stamp_s)
@@ -331,11 +358,30 @@ class Tracker:
         checks = 0
         if update.state == TrackState.TRACKING and self._search is not None:
             update, checks = self._check_drift(frame, stamp_s, update)
+        if update.state == TrackState.TRACKING and self._search is not None:
+            self._remember_distractors(maps, around, resize_factor, stamp_s)
         if update.event == TrackEvent.LOST and self._search is not None:
             self._box = self._seen_box
             self._candidate = None
             self._search.start(frame.shape, self._expected_box(frame, stamp_s))
         return self._result(score, update, shift, checks)
+
+    def _remember_distractors(self, maps: TrackMaps, around: Box, resize_factor: float, stamp_s: float) -> None:
+        """Record the other peaks of a TRACKING step's score map (crop taken around ``around``) as distractors."""
+        assert self._search is not None
+        ratio = self._search.config.distractor_ratio
+        if ratio <= 0:
+            return
+        scores = maps.score_map[0, 0].float().cpu().numpy()  # [1, 1, F, F] -> [F, F]
+        offsets = maps.offset_map[0].float().cpu().numpy()  # [1, 2, F, F] -> [2, F, F]
+        centres = [cell_centre(row, col, offsets, around, self.config.search_size, resize_factor)
+                   for row, col, _ in secondary_peaks(scores, ratio)]
+        self._distractors.update(centres, stamp_s, self._target_size())
+
+    def _target_size(self) -> float:
+        """sqrt(w h) of the target's usual box."""
+        width, height = self._usual_size()
+        return math.sqrt(width * height)
 
     def _follow_camera(self, frame: np.ndarray) -> CameraShift:
         """With camera_motion on: the camera's image shift since the last frame, the track moved by it if believed."""
@@ -359,6 +405,7 @@ class Tracker:
         self._verify_failed = moved(self._verify_failed) if self._verify_failed is not None else None
         self._verified_seen = (moved(self._verified_seen[0]), self._verified_seen[1])
         self._motion.shift(dx, dy)
+        self._distractors.shift(dx, dy)
 
     def _check_drift(self, frame: np.ndarray, stamp_s: float, update: StateUpdate) -> tuple[StateUpdate, int]:
         """Every ``drift_check_every`` TRACKING frames, :meth:`verify` the box; LOST after ``drift_after_checks``
@@ -398,7 +445,7 @@ class Tracker:
         predicted, score = self.locate(frame, self._candidate or expected)
         box = self._clip(predicted, frame)
         runs, counted = 0, None
-        refused = self._refusal(frame, box, self._states.accepts(score, not confirming))
+        refused = self._refusal(frame, box, self._states.accepts(score, not confirming), expected, stamp_s)
         if not refused and config.verify_iou > 0:
             if self._verify_failed is not None and box_iou(box, self._verify_failed) >= SAME_PLACE_IOU:
                 refused, self._verify_failed = "verify (last frame)", None  # failed there last frame: tiles' turn
@@ -417,7 +464,7 @@ class Tracker:
                 runs += 1
                 tile_box = self._clip(tile_box, frame)
                 if ((proposal is None or tile_score > proposal[1])
-                        and not self._refusal(frame, tile_box, self._proposes(tile_score))):
+                        and not self._refusal(frame, tile_box, self._proposes(tile_score), expected, stamp_s)):
                     proposal = (tile_box, tile_score)
         extra = config.far_extra_frames if self._candidate_far else 0
         update = self._states.update(counted, stamp_s, not confirming, extra)
@@ -455,8 +502,9 @@ class Tracker:
         """The median width and height of the recent boxes where the target was seen."""
         return statistics.median(w for w, _ in self._sizes), statistics.median(h for _, h in self._sizes)
 
-    def _refusal(self, frame: np.ndarray, box: Box, score_ok: bool) -> str:
-        """Why a LOST-time detection is not the target ("score", "size", "colour"; "" when it may be)."""
+    def _refusal(self, frame: np.ndarray, box: Box, score_ok: bool, expected: Box, stamp_s: float) -> str:
+        """Why a LOST-time detection is not the target ("score", "size", "colour", "distractor"; "" when it may be),
+        the target being expected at ``expected`` at ``stamp_s``."""
         assert self._search is not None
         config = self._search.config
         if not score_ok:
@@ -465,6 +513,9 @@ class Tracker:
             return "size"
         if not self._appearance.accepts(frame, box, config.appearance_ratio):
             return "colour"
+        if config.distractor_ratio > 0 and self._distractors.refuses(box_centre(box), box_centre(expected), stamp_s,
+                                                                     self._target_size()):
+            return "distractor"
         return ""
 
     def _proposes(self, score: float) -> bool:

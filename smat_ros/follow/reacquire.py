@@ -16,6 +16,9 @@ then ``budget`` tiles, so that a frame costs at most ``1 + budget`` network runs
   on the first frame) finds the first box with IoU >= ``verify_iou`` and a score >= ``verify_ratio`` x the recent
   median. That check costs one network run, taken from the frame's tile budget.
 
+Candidates on a *distractor* (another peak of the score map seen near the target while it was tracked, remembered
+for ``distractor_memory_s``: :mod:`smat_ros.follow.distractors`) are refused.
+
 With ``camera_motion`` on, every frame first estimates the camera's image shift from the previous frame
 (:mod:`smat_ros.follow.camera_motion`) and, when it is believed, moves the track with it (the box, the last seen
 box, the candidate and the motion filter) before the normal window runs: a camera jerk larger than the search
@@ -51,6 +54,8 @@ class ReacquireConfig:
     verify_ratio: float = 0.7  # ... with a score of at least this times the track's recent median score
     drift_check_every: int = 0  # while TRACKING, run that backward check on the box every this many frames (0: off)
     drift_after_checks: int = 2  # this many failed checks in a row: TRACKING -> LOST (the network follows another)
+    distractor_ratio: float = 0.6  # refuse candidates on other score-map peaks >= this x the target's (0: off)
+    distractor_memory_s: float = 3.0  # ... peaks seen while TRACKING, forgotten after this long unseen
     camera_motion: bool = False  # move the search (and the track) with the camera's image shift (moving cameras)
     camera_motion_confidence: float = 0.1  # ... when the shift's phase-correlation peak is at least this
 
@@ -66,7 +71,7 @@ class ReacquireConfig:
         if not 0.0 <= self.appearance_ratio <= 1.0:
             raise ConfigError(f"ReacquireConfig.appearance_ratio must be in [0, 1] (0 = off), "
                               f"got {self.appearance_ratio}")
-        for name in ("proposal_ratio", "verify_iou", "verify_ratio", "camera_motion_confidence"):
+        for name in ("proposal_ratio", "verify_iou", "verify_ratio", "camera_motion_confidence", "distractor_ratio"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"ReacquireConfig.{name} must be in [0, 1], got {getattr(self, name)}")
         if self.drift_check_every < 0 or self.drift_after_checks < 1:
@@ -74,6 +79,8 @@ class ReacquireConfig:
                               f"{self.drift_check_every} and {self.drift_after_checks}")
         if self.far_extra_frames < 0:
             raise ConfigError(f"ReacquireConfig.far_extra_frames must be >= 0, got {self.far_extra_frames}")
+        if self.distractor_memory_s < 0:
+            raise ConfigError(f"ReacquireConfig.distractor_memory_s must be >= 0, got {self.distractor_memory_s}")
         if self.max_prediction_s < 0:
             raise ConfigError(f"ReacquireConfig.max_prediction_s must be >= 0, got {self.max_prediction_s}")
         if self.max_size_change < 1.0:
