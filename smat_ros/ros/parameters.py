@@ -107,6 +107,13 @@ class NodeParameters:
     far_extra_frames: int = parameter_field(
         REACQUIRE.far_extra_frames, "extra frames a candidate proposed by a search tile (away from where the target "
         "is expected) must hold before LOST -> TRACKING", dynamic=True, low=0, high=100)
+    distractor_ratio: float = parameter_field(
+        REACQUIRE.distractor_ratio, "while TRACKING, other peaks of the score map at least this times the target's "
+        "are followed as distractors; while LOST a candidate on one is refused (0: off)", dynamic=True, low=0.0,
+        high=1.0)
+    distractor_memory_s: float = parameter_field(
+        REACQUIRE.distractor_memory_s, "a distractor not seen for this long (image stamps) is forgotten", dynamic=True,
+        low=0.0, high=3600.0)
     camera_motion: bool = parameter_field(
         REACQUIRE.camera_motion, "estimate the camera's image shift between frames (phase correlation) and move the "
         "search with it: a jerk of a moving camera (drone, pan-tilt, robot turning) larger than the search window does "
@@ -195,7 +202,7 @@ STATE_PARAMETERS = {name: name for name in ("lost_score_threshold", "lost_score_
                                             "target_timeout_s")}
 REACQUIRE_PARAMETERS = {"reacquire_budget": "budget", **{name: name for name in (
     "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every", "drift_after_checks", "appearance_ratio",
-    "far_extra_frames", "camera_motion", "camera_motion_confidence")}}
+    "far_extra_frames", "distractor_ratio", "distractor_memory_s", "camera_motion", "camera_motion_confidence")}}
 FOLLOW_PARAMETERS = frozenset({*STATE_PARAMETERS, *REACQUIRE_PARAMETERS, "reacquire"})
 
 

@@ -134,12 +134,13 @@ def test_reacquisition_checks_change_at_run_time(node, ros, frames):
     _, driver = node
     black = np.zeros_like(frames[0])
     for name, value in (("verify_iou", 1.5), ("appearance_ratio", -0.1), ("far_extra_frames", -1),
-                        ("proposal_ratio", 2.0)):
+                        ("proposal_ratio", 2.0), ("distractor_ratio", 1.5), ("distractor_memory_s", -1.0)):
         assert not driver.set_parameter(name, value).successful, name  # out of range
     driver.step(frames[0], ros.stamp_of(0))
     assert driver.set_target(ros.stamp_of(0), ros.init_box).success
     for name, value in (("verify_iou", 1.0), ("verify_ratio", 1.0), ("appearance_ratio", 0.5),
-                        ("far_extra_frames", 2), ("proposal_ratio", 0.6)):
+                        ("far_extra_frames", 2), ("proposal_ratio", 0.6), ("distractor_ratio", 0.5),
+                        ("distractor_memory_s", 5.0)):
         result = driver.set_parameter(name, value)
         assert result.successful, (name, result.reason)
     script = [frames[i] for i in range(1, 5)] + [black] * 5 + [frames[i] for i in range(10, 18)]
