@@ -76,8 +76,9 @@ class DistractorMemory:
         self.distractors.clear()
 
     def update(self, centres: Sequence[tuple[float, float]], stamp_s: float, size: float) -> None:
-        """Record the distractor centres seen on the frame at ``stamp_s`` around a target of ``size`` (sqrt(w h))."""
-        self.distractors = [d for d in self.distractors if stamp_s - d.stamp_s <= self.memory_s]
+        """Record the distractor centres seen on the frame at ``stamp_s`` around a target of ``size`` (sqrt(w h));
+        distractors unseen for longer than ``memory_s``, or seen at a later stamp (the clock went back), are dropped."""
+        self.distractors = [d for d in self.distractors if 0.0 <= stamp_s - d.stamp_s <= self.memory_s]
         matched: set[int] = set()
         for x, y in centres:
             near = [(math.dist(d.predict(stamp_s), (x, y)), i) for i, d in enumerate(self.distractors)

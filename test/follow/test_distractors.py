@@ -72,6 +72,9 @@ def test_a_glimpse_refuses_nothing_and_an_old_distractor_is_forgotten() -> None:
     assert not memory.refuses((130.0, 50.0), (400.0, 300.0), 1.5, SIZE)
     memory.update([], 1.5, SIZE)
     assert memory.distractors == []
+    memory = memory_with_walker()
+    memory.update([(500.0, 50.0)], 0.05, SIZE)  # the stamps went back (a bag played again): the walker is dropped
+    assert [(d.x, d.hits) for d in memory.distractors] == [(500.0, 1)]
 
 
 def test_two_distractors_keep_apart_and_move_with_the_camera() -> None:
