@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 MIN_CELLS = 4  # a distractor peak lies at least this many score-map cells (about a target size) from the target's
-GATE = 0.6  # association and refusal radius, in target sizes (sqrt(w h)), per second since seen: x (1 + seconds)
+GATE = 0.6  # association and refusal radius in target sizes (sqrt(w h)); refusal: x (1 + seconds since seen)
 MIN_HITS = 3  # a distractor refuses candidates once seen on this many frames (with 2, a glimpse of the men at the
 # vtest sign post refused the person himself walking back past them)
 MAX_PREDICTION_S = 1.0  # a distractor's place is predicted at its velocity for at most this long
