@@ -62,12 +62,20 @@ def stop_requested() -> bool:
 
 
 def spin(executor: Executor, context: Context, poll_s: float = POLL_S) -> None:
-    """Run ``executor`` until a signal arrives or ``context`` shuts down."""
+    """Run ``executor`` until a signal arrives or ``context`` shuts down.
+
+    rclpy's signal handler shuts the context down from another thread: when that lands between the loop's check and
+    the executor building its wait set (or timer), rclpy raises RCLError, "the given context is not valid"; that is
+    the shutdown asked for, not an error (it once made a node stopped by SIGINT just after it came up exit 1).
+    """
     try:
         while context.ok() and not _STOP.is_set():
             executor.spin_once(timeout_sec=poll_s)
     except ExternalShutdownException:
         pass
+    except Exception:  # RCLError (rclpy exports no public name for it) once the context is shut down
+        if context.ok():
+            raise
 
 
 def exit_process(code: int) -> NoReturn:
@@ -119,6 +127,9 @@ def run_node(name: str, create: Callable[[], N], work: Callable[[N], object], ar
         work(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:  # RCLError when the shutdown landed while rclpy built its wait set (see spin)
+        if rclpy.ok(context=node.context):
+            raise
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
