@@ -293,8 +293,14 @@ class Tracker:
         """
         if self._template is None:
             raise NotInitializedError("locate() called before initialize(): set a target first")
+        maps, resize_factor = self._search_maps(frame, box)
+        return self._decode(maps, resize_factor, box, window)
+
+    def _search_maps(self, frame: np.ndarray, box: Box) -> tuple[TrackMaps, float]:
+        """The network's maps for the search crop around ``box`` with the cached template, and the crop's resize
+        factor."""
         crop, resize_factor = sample_target(frame, box, self.config.search_factor, self.config.search_size)
-        return self._peak(self._template, crop, resize_factor, box, window)
+        return self.backend.track(self._template, crop), resize_factor
 
     def verify(self, frame: np.ndarray, box: Sequence[float]) -> tuple[float, float]:
         """The network run backwards: ``box`` on ``frame`` as the template, searched for around the first target box.
@@ -308,13 +314,9 @@ class Tracker:
         target = validate_box(box, frame.shape)
         crop, _ = sample_target(frame, target, self.config.template_factor, self.config.template_size)
         search, resize_factor, first = self._first_search
-        peak, score = self._peak(self.backend.template_features(crop), search, resize_factor, first, True)
+        maps = self.backend.track(self.backend.template_features(crop), search)
+        peak, score = self._decode(maps, resize_factor, first, True)
         return score, box_iou(peak, first)
-
-    def _peak(self, template: object, crop: np.ndarray, resize_factor: float, box: Box,
-              window: bool) -> tuple[Box, float]:
-        """The network's best box on a search crop taken around ``box``, in frame pixels, and its score."""
-        return self._decode(self.backend.track(template, crop), resize_factor, box, window)
 
     def _decode(self, maps: TrackMaps, resize_factor: float, box: Box, window: bool) -> tuple[Box, float]:
         """The peak of the network's maps for a search crop taken around ``box``: the frame box and its score."""
@@ -347,8 +349,7 @@ class Tracker:
         if self._search is not None and self._states.state == TrackState.LOST:
             return self._track_lost(frame, stamp_s, shift)
         around = self._box
-        crop, resize_factor = sample_target(frame, around, self.config.search_factor, self.config.search_size)
-        maps = self.backend.track(self._template, crop)
+        maps, resize_factor = self._search_maps(frame, around)
         predicted, score = self._decode(maps, resize_factor, around, True)
         self._box = self._clip(predicted, frame)
         seen = not self._states.is_low(score)
