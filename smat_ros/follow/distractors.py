@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from smat_ros.crop import Box, box_centre, map_box_back
+
 MIN_CELLS = 4  # a distractor peak lies at least this many score-map cells (about a target size) from the target's
 GATE = 0.6  # association and refusal radius in target sizes (sqrt(w h)); refusal: x (1 + seconds since seen)
 MIN_HITS = 3  # a distractor refuses candidates once seen on this many frames (with 2, a glimpse of the men at the
@@ -36,7 +38,7 @@ def secondary_peaks(scores: np.ndarray, min_ratio: float,
             if max(abs(int(r) - peak_row), abs(int(c) - peak_col)) >= min_cells]
 
 
-def cell_centre(row: int, col: int, offsets: np.ndarray, crop_box: Sequence[float], search_size: int,
+def cell_centre(row: int, col: int, offsets: np.ndarray, crop_box: Box, search_size: int,
                 resize_factor: float) -> tuple[float, float]:
     """The frame position of score-map cell (row, col) refined by the offset map ``offsets`` [2, H, W] (x, y), for a
     search crop of ``search_size`` pixels taken around ``crop_box`` (x, y, w, h) at ``resize_factor``."""
@@ -44,7 +46,7 @@ def cell_centre(row: int, col: int, offsets: np.ndarray, crop_box: Sequence[floa
     scale = search_size / resize_factor  # the crop's side in frame pixels
     x = (col + float(offsets[0, row, col])) / feat * scale
     y = (row + float(offsets[1, row, col])) / feat * scale
-    return (x + crop_box[0] + 0.5 * crop_box[2] - 0.5 * scale, y + crop_box[1] + 0.5 * crop_box[3] - 0.5 * scale)
+    return box_centre(map_box_back((x, y, 0.0, 0.0), crop_box, search_size, resize_factor))
 
 
 @dataclasses.dataclass
