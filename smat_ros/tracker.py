@@ -162,8 +162,7 @@ class Tracker:
         self._frame_shape: tuple[int, ...] = ()  # of the last frame seen, to plan a search after a reconfigure
         self._camera: CameraMotionEstimator | None = None  # the camera's image shift (ReacquireConfig.camera_motion)
         self._configure_camera()
-        self._distractors = DistractorMemory(0.0)  # other peaks seen near the target (ReacquireConfig.distractor_*)
-        self._configure_distractors()
+        self._distractors = DistractorMemory()  # other peaks seen near the target (ReacquireConfig.distractor_*)
 
     @classmethod
     def from_checkpoint(
@@ -232,7 +231,6 @@ class Tracker:
                 self._search.start(self._frame_shape, (0.0, 0.0, *self._usual_size()))
             self._candidate = None
             self._configure_camera()
-            self._configure_distractors()
 
     def _configure_camera(self) -> None:
         """Start, retune or stop the camera-motion estimate as the re-acquisition settings say."""
@@ -243,10 +241,6 @@ class Tracker:
             self._camera = CameraMotionEstimator(config.camera_motion_confidence)
         else:
             self._camera.min_confidence = config.camera_motion_confidence
-
-    def _configure_distractors(self) -> None:
-        """Keep the distractors for as long as the re-acquisition settings say (they are refused only while LOST)."""
-        self._distractors.memory_s = self._search.config.distractor_memory_s if self._search is not None else 0.0
 
     def reset(self) -> None:
         """Forget the target."""
@@ -370,14 +364,14 @@ class Tracker:
     def _remember_distractors(self, maps: TrackMaps, around: Box, resize_factor: float, stamp_s: float) -> None:
         """Record the other peaks of a TRACKING step's score map (crop taken around ``around``) as distractors."""
         assert self._search is not None
-        ratio = self._search.config.distractor_ratio
-        if ratio <= 0:
+        config = self._search.config
+        if config.distractor_ratio <= 0:
             return
         scores = maps.score_map[0, 0].float().cpu().numpy()  # [1, 1, F, F] -> [F, F]
         offsets = maps.offset_map[0].float().cpu().numpy()  # [1, 2, F, F] -> [2, F, F]
         centres = [cell_centre(row, col, offsets, around, self.config.search_size, resize_factor)
-                   for row, col, _ in secondary_peaks(scores, ratio)]
-        self._distractors.update(centres, stamp_s, self._target_size())
+                   for row, col, _ in secondary_peaks(scores, config.distractor_ratio)]
+        self._distractors.update(centres, stamp_s, self._target_size(), config.distractor_memory_s)
 
     def _target_size(self) -> float:
         """sqrt(w h) of the target's usual box."""
@@ -514,8 +508,8 @@ class Tracker:
             return "size"
         if not self._appearance.accepts(frame, box, config.appearance_ratio):
             return "colour"
-        if config.distractor_ratio > 0 and self._distractors.refuses(box_centre(box), box_centre(expected), stamp_s,
-                                                                     self._target_size()):
+        if config.distractor_ratio > 0 and self._distractors.refuses(
+                box_centre(box), box_centre(expected), stamp_s, self._target_size(), config.distractor_memory_s):
             return "distractor"
         return ""
 

@@ -4,9 +4,10 @@ on one of them (the idea of keeping track of what not to track, as KeepTrack doe
 While TRACKING, the score map of each frame's search crop is searched for peaks other than the target's: local maxima
 of at least ``ratio`` x its peak and at least ``MIN_CELLS`` cells (about one target size) away from it. Their centres
 are associated, nearest first, with the distractors already remembered (each moving at its own measured velocity) or
-start new ones; a distractor not seen for ``memory_s`` is forgotten. While LOST, a candidate is refused when it lies
-on a distractor seen on at least ``MIN_HITS`` frames (within ``GATE`` target sizes of its predicted place, the gate
-growing with the time since it was seen), unless it is nearer to where the target itself is expected.
+start new ones; a distractor not seen for ``memory_s`` (given with each call) is forgotten. While LOST, a candidate is
+refused when it lies on a distractor seen on at least ``MIN_HITS`` frames (within ``GATE`` target sizes of its
+predicted place, the gate growing with the time since it was seen), unless it is nearer to where the target itself is
+expected.
 """
 from __future__ import annotations
 
@@ -69,18 +70,17 @@ class Distractor:
 class DistractorMemory:
     """The distractors seen around the target while it was tracked."""
 
-    def __init__(self, memory_s: float) -> None:
-        self.memory_s = memory_s
+    def __init__(self) -> None:
         self.distractors: list[Distractor] = []
 
     def clear(self) -> None:
         """Forget every distractor (a new target)."""
         self.distractors.clear()
 
-    def update(self, centres: Sequence[tuple[float, float]], stamp_s: float, size: float) -> None:
+    def update(self, centres: Sequence[tuple[float, float]], stamp_s: float, size: float, memory_s: float) -> None:
         """Record the distractor centres seen on the frame at ``stamp_s`` around a target of ``size`` (sqrt(w h));
         distractors unseen for longer than ``memory_s``, or seen at a later stamp (the clock went back), are dropped."""
-        self.distractors = [d for d in self.distractors if 0.0 <= stamp_s - d.stamp_s <= self.memory_s]
+        self.distractors = [d for d in self.distractors if 0.0 <= stamp_s - d.stamp_s <= memory_s]
         matched: set[int] = set()
         for x, y in centres:
             near = [(math.dist(d.predict(stamp_s), (x, y)), i) for i, d in enumerate(self.distractors)
@@ -97,12 +97,13 @@ class DistractorMemory:
             seen.vx, seen.vy = 0.5 * seen.vx + 0.5 * (x - seen.x) / dt, 0.5 * seen.vy + 0.5 * (y - seen.y) / dt
             seen.x, seen.y, seen.stamp_s, seen.hits = x, y, stamp_s, seen.hits + 1
 
-    def refuses(self, centre: tuple[float, float], expected: tuple[float, float], stamp_s: float,
-                size: float) -> bool:
-        """Whether a candidate at ``centre`` lies on a distractor rather than where the target is ``expected``."""
+    def refuses(self, centre: tuple[float, float], expected: tuple[float, float], stamp_s: float, size: float,
+                memory_s: float) -> bool:
+        """Whether a candidate at ``centre`` lies on a distractor seen within ``memory_s`` rather than where the
+        target is ``expected``."""
         to_target = math.dist(centre, expected)
         for d in self.distractors:
-            if d.hits < MIN_HITS or stamp_s - d.stamp_s > self.memory_s:
+            if d.hits < MIN_HITS or stamp_s - d.stamp_s > memory_s:
                 continue
             distance = math.dist(centre, d.predict(stamp_s))
             if distance <= GATE * size * (1.0 + stamp_s - d.stamp_s) and distance <= to_target:

@@ -18,6 +18,7 @@ from smat_ros.train.synthetic import SyntheticConfig, render_sequence
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "weights" / "smat_demo.safetensors"
 SIZE = 40.0  # sqrt(w h) of the target in the memory tests
+MEMORY_S = 3.0  # how long the memory tests remember a distractor
 
 
 def score_map(peaks: dict[tuple[int, int], float], feat: int = 16) -> np.ndarray:
@@ -45,11 +46,11 @@ def test_a_cell_maps_to_its_place_on_the_frame() -> None:
     assert (x, y) == pytest.approx((200 - 64 + 12.5 * 8, 100 - 64 + 4.5 * 8))
 
 
-def memory_with_walker(memory_s: float = 3.0) -> DistractorMemory:
+def memory_with_walker() -> DistractorMemory:
     """A memory that saw a distractor walk right at 100 px/s on three frames (x 100, 110, 120 at y 50)."""
-    memory = DistractorMemory(memory_s)
+    memory = DistractorMemory()
     for i in range(3):
-        memory.update([(100.0 + 10 * i, 50.0)], 0.1 * i, SIZE)
+        memory.update([(100.0 + 10 * i, 50.0)], 0.1 * i, SIZE, MEMORY_S)
     return memory
 
 
@@ -57,35 +58,37 @@ def test_a_distractor_is_followed_and_its_predicted_place_refused() -> None:
     memory = memory_with_walker()
     assert len(memory.distractors) == 1 and memory.distractors[0].hits == 3
     far_target = (400.0, 300.0)
-    assert memory.refuses((150.0, 50.0), far_target, 0.5, SIZE)  # where it walked to in 0.3 s
-    assert not memory.refuses((120.0, 50.0 + 3 * GATE * SIZE), far_target, 0.5, SIZE)
-    assert not memory.refuses((150.0, 50.0), (150.0, 52.0), 0.5, SIZE)  # nearer to where the target is expected
+    assert memory.refuses((150.0, 50.0), far_target, 0.5, SIZE, MEMORY_S)  # where it walked to in 0.3 s
+    assert not memory.refuses((120.0, 50.0 + 3 * GATE * SIZE), far_target, 0.5, SIZE, MEMORY_S)
+    # nearer to where the target is expected
+    assert not memory.refuses((150.0, 50.0), (150.0, 52.0), 0.5, SIZE, MEMORY_S)
 
 
 def test_a_glimpse_refuses_nothing_and_an_old_distractor_is_forgotten() -> None:
-    memory = DistractorMemory(3.0)
+    memory = DistractorMemory()
     for i in range(MIN_HITS - 1):
-        memory.update([(100.0, 50.0)], 0.1 * i, SIZE)
-    assert not memory.refuses((100.0, 50.0), (400.0, 300.0), 0.5, SIZE)
-    memory = memory_with_walker(memory_s=1.0)
-    assert memory.refuses((130.0, 50.0), (400.0, 300.0), 0.3, SIZE)
-    assert not memory.refuses((130.0, 50.0), (400.0, 300.0), 1.5, SIZE)
-    memory.update([], 1.5, SIZE)
+        memory.update([(100.0, 50.0)], 0.1 * i, SIZE, MEMORY_S)
+    assert not memory.refuses((100.0, 50.0), (400.0, 300.0), 0.5, SIZE, MEMORY_S)
+    memory = memory_with_walker()
+    assert memory.refuses((130.0, 50.0), (400.0, 300.0), 0.3, SIZE, 1.0)
+    assert not memory.refuses((130.0, 50.0), (400.0, 300.0), 1.5, SIZE, 1.0)
+    memory.update([], 1.5, SIZE, 1.0)
     assert memory.distractors == []
     memory = memory_with_walker()
-    memory.update([(500.0, 50.0)], 0.05, SIZE)  # the stamps went back (a bag played again): the walker is dropped
+    # the stamps went back (a bag played again): the walker is dropped
+    memory.update([(500.0, 50.0)], 0.05, SIZE, MEMORY_S)
     assert [(d.x, d.hits) for d in memory.distractors] == [(500.0, 1)]
 
 
 def test_two_distractors_keep_apart_and_move_with_the_camera() -> None:
-    memory = DistractorMemory(3.0)
+    memory = DistractorMemory()
     for i in range(3):
-        memory.update([(100.0 + 10 * i, 50.0), (300.0 - 10 * i, 50.0)], 0.1 * i, SIZE)
+        memory.update([(100.0 + 10 * i, 50.0), (300.0 - 10 * i, 50.0)], 0.1 * i, SIZE, MEMORY_S)
     assert sorted(round(d.vx) for d in memory.distractors) == [-75, 75]  # 100 px/s, smoothed from 0
     memory.shift(-200.0, 0.0)
-    assert memory.refuses((-80.0, 50.0), (400.0, 300.0), 0.2, SIZE)
+    assert memory.refuses((-80.0, 50.0), (400.0, 300.0), 0.2, SIZE, MEMORY_S)
     memory.clear()
-    assert not memory.refuses((-80.0, 50.0), (400.0, 300.0), 0.2, SIZE)
+    assert not memory.refuses((-80.0, 50.0), (400.0, 300.0), 0.2, SIZE, MEMORY_S)
 
 
 def test_invalid_distractor_settings() -> None:
