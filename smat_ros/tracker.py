@@ -268,7 +268,7 @@ class Tracker:
         stamp_s = time.monotonic() if stamp is None else float(stamp)
         self._states.start(stamp_s)
         self._motion.reset()
-        self._motion.update(target[0] + 0.5 * target[2], target[1] + 0.5 * target[3], stamp_s)
+        self._motion.update(*box_centre(target), stamp_s)
         self._sizes.clear()
         self._sizes.append((target[2], target[3]))
         self._restart_drift_check(target, stamp_s)
@@ -392,7 +392,8 @@ class Tracker:
 
         def moved(box: Box) -> Box:
             """``box`` shifted, its centre kept inside the frame."""
-            return box_at((box[0] + 0.5 * box[2] + dx, box[1] + 0.5 * box[3] + dy), (box[2], box[3]), frame.shape)
+            cx, cy = box_centre(box)
+            return box_at((cx + dx, cy + dy), (box[2], box[3]), frame.shape)
 
         self._box = moved(self._box) if self._box is not None else None
         self._seen_box = moved(self._seen_box) if self._seen_box is not None else None
@@ -420,7 +421,7 @@ class Tracker:
         box, seen_s = self._verified_seen
         self._seen_box = box
         self._motion.reset()
-        self._motion.update(box[0] + 0.5 * box[2], box[1] + 0.5 * box[3], seen_s)
+        self._motion.update(*box_centre(box), seen_s)
         return self._states.lose(stamp_s, seen_s, f"the backward check failed {self._failed_checks} times in a "
                                  "row: the box is on something else"), 1
 
@@ -483,7 +484,7 @@ class Tracker:
         """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s``."""
         self._seen_box = box
         self._sizes.append((box[2], box[3]))
-        self._motion.update(box[0] + 0.5 * box[2], box[1] + 0.5 * box[3], stamp_s)
+        self._motion.update(*box_centre(box), stamp_s)
         if self._search is not None:
             self._appearance.observe(frame, box)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from smat_ros.crop import Box
+from smat_ros.crop import Box, box_centre
 from smat_ros.follow.states import TrackState
 from smat_ros.follow.target import TargetEstimate
 from smat_ros.video import draw_track
@@ -23,7 +23,7 @@ def draw_follow(frame_rgb: np.ndarray, box: Box | None, label: str, score: float
     cv2.line(canvas, (cx - arm, cy), (cx + arm, cy), CENTRE_COLOR, 1, cv2.LINE_AA)
     cv2.line(canvas, (cx, cy - arm), (cx, cy + arm), CENTRE_COLOR, 1, cv2.LINE_AA)
     if box is not None and velocity_px is not None:
-        start = np.array([box[0] + 0.5 * box[2], box[1] + 0.5 * box[3]])
+        start = np.array(box_centre(box))
         end = start + ARROW_HORIZON_S * np.asarray(velocity_px, dtype=np.float64)
         if np.all(np.isfinite(end)):
             end = np.clip(end, -4 * width, 4 * width)

@@ -31,7 +31,7 @@ import math
 from collections.abc import Sequence
 
 from smat_ros.config import ConfigError
-from smat_ros.crop import Box
+from smat_ros.crop import Box, box_centre
 from smat_ros.follow.motion import MotionConfig
 
 # the box centre's motion in pixels: the tracker's boxes jitter by a few pixels, people and cars accelerate gently
@@ -125,7 +125,7 @@ def tile_box(centre_box: Box, scale: float, i: int, j: int, search_factor: float
 def crop_overlaps(box: Box, frame_shape: Sequence[int], search_factor: float, tile_step: float) -> bool:
     """Whether the tile's centre lies within half a stride of the frame (tiles further out see only padding)."""
     half = 0.5 * math.sqrt(box[2] * box[3]) * search_factor * tile_step
-    cx, cy = box[0] + 0.5 * box[2], box[1] + 0.5 * box[3]
+    cx, cy = box_centre(box)
     return -half < cx < frame_shape[1] + half and -half < cy < frame_shape[0] + half
 
 
