@@ -45,7 +45,7 @@ from smat_ros.follow.scenarios import (
 from smat_ros.follow.states import StateConfig, TrackEvent, TrackState
 from smat_ros.follow.target import TargetEstimator, TargetView
 from smat_ros.tracker import Tracker, TrackResult
-from smat_ros.train.synthetic import SyntheticConfig, render_sequence
+from smat_ros.train.synthetic import FOLLOW_CROSSINGS, FOLLOW_CROWDS, render_sequence
 from smat_ros.video import list_images, read_image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,10 +59,6 @@ BACK_WITHIN = 15  # frames within which the issue asks the track to be back on t
 VTEST_TRUE_FRAMES = 33
 JERKS = [(10, -250, 0), (10, -200, 0), (15, -300, 0), (12, 0, 220), (18, 0, -200), (8, -220, 150)]
 BLACKOUTS = [(8, 10), (10, 15), (12, 20), (6, 12)]
-# the demo weights' training crowds with look-alikes crossing the target (smat_ros/train/synthetic.py)
-CROWDS = SyntheticConfig(sequences=1, frames=60, width=384, height=288, min_object=20, max_object=70,
-                         distractors=6, max_speed=5.0, walkers=0.95, static_camera=0.9, posts=4, posts_on_path=0.5)
-CROSSINGS = dataclasses.replace(CROWDS, crossings=2)
 
 
 @dataclasses.dataclass
@@ -192,7 +188,7 @@ def ping_pong(items: list) -> list:
 def synthetic_scenarios(count: int) -> list[Scenario]:
     """Crowd scenes with posts on the target's way, and with look-alikes crossing it (generator seeds 100...)."""
     out = []
-    for kind, config in (("occlusion", CROWDS), ("crossing", CROSSINGS)):
+    for kind, config in (("occlusion", FOLLOW_CROWDS), ("crossing", FOLLOW_CROSSINGS)):
         for seed in range(100, 100 + count):
             frames, boxes, visible = render_sequence(config, (), np.random.default_rng(seed))
             hidden = frozenset(i for i, v in enumerate(visible) if v < HIDDEN_VISIBILITY)
@@ -262,7 +258,7 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=8,
                         help="synthetic sequences per kind, seeds 100 on (default 8)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
-    searched = [f for f in dataclasses.fields(ReacquireConfig) if isinstance(f.default, int | float)]
+    searched = [f for f in dataclasses.fields(ReacquireConfig) if isinstance(f.default, int | float | str)]
     for config, fields in ((StateConfig, dataclasses.fields(StateConfig)), (ReacquireConfig, searched)):
         for field in fields:
             flag = f"--{field.name.replace('_', '-')}"

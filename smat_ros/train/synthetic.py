@@ -41,6 +41,14 @@ class SyntheticConfig:
     crossings: int = 0
 
 
+# the follow-me scenes (scripts/evaluate_follow.py, scripts/fit_association.py): the demo weights' training crowds,
+# 60 frames, with posts on the target's way, and with look-alikes of the target crossing it
+FOLLOW_CROWDS = SyntheticConfig(sequences=1, frames=60, width=384, height=288, min_object=20, max_object=70,
+                                distractors=6, max_speed=5.0, walkers=0.95, static_camera=0.9, posts=4,
+                                posts_on_path=0.5)
+FOLLOW_CROSSINGS = dataclasses.replace(FOLLOW_CROWDS, crossings=2)
+
+
 def procedural_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Colourful smooth-noise texture (HxWx3 uint8) with random stripes and blobs."""
     cells = int(rng.integers(2, 12))

@@ -13,7 +13,7 @@ from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.follow.scenarios import wrong_target_frames
 from smat_ros.follow.states import TrackState
 from smat_ros.tracker import Tracker
-from smat_ros.train.synthetic import SyntheticConfig, render_sequence
+from smat_ros.train.synthetic import FOLLOW_CROWDS, render_sequence
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "weights" / "smat_demo.safetensors"
@@ -100,8 +100,6 @@ def test_invalid_distractor_settings() -> None:
 
 # the evaluation's crowd scene (scripts/evaluate_follow.py) of generator seed 106: a post hides the target, a walker
 # of other colours 1.4 target heights away scores as high as he does and passes the backward and colour checks
-CROWDS = SyntheticConfig(sequences=1, frames=60, width=384, height=288, min_object=20, max_object=70,
-                         distractors=6, max_speed=5.0, walkers=0.95, static_camera=0.9, posts=4, posts_on_path=0.5)
 
 
 def wrong_frames(frames: list[np.ndarray], truth: np.ndarray, hidden: set[int], config: ReacquireConfig) -> int:
@@ -117,7 +115,7 @@ def wrong_frames(frames: list[np.ndarray], truth: np.ndarray, hidden: set[int], 
 
 
 def test_the_remembered_walker_is_not_taken_for_the_hidden_target() -> None:
-    frames, truth, visible = render_sequence(CROWDS, (), np.random.default_rng(106))
+    frames, truth, visible = render_sequence(FOLLOW_CROWDS, (), np.random.default_rng(106))
     hidden = {i for i, v in enumerate(visible) if v < 0.3}
     config = ReacquireConfig(drift_check_every=2, camera_motion=True)
     assert wrong_frames(frames, truth, hidden, config) == 0
