@@ -61,10 +61,18 @@ class AppearanceModel:
         if value is not None:
             self._recent.append(value)
 
+    def relative_similarity(self, frame: np.ndarray, box: Box) -> float | None:
+        """Similarity of ``box`` to the first box over the median of the recent boxes' (None without colours; 1 when
+        the recent boxes share no colour with the first)."""
+        value = self.similarity(frame, box)
+        if value is None:
+            return None
+        reference = statistics.median(self._recent) if self._recent else 1.0
+        return value / reference if reference > 0 else 1.0
+
     def accepts(self, frame: np.ndarray, box: Box, ratio: float) -> bool:
         """Whether ``box`` looks like the target: similarity >= ``ratio`` x the median of the recent ones."""
         if ratio <= 0 or self._template is None:
             return True
-        value = self.similarity(frame, box)
-        reference = statistics.median(self._recent) if self._recent else 1.0
-        return value is not None and value >= ratio * reference
+        value = self.relative_similarity(frame, box)
+        return value is not None and value >= ratio
