@@ -18,7 +18,8 @@ setup(
     package_data={"smat_ros": ["py.typed"], "smat_ros.teleop": ["static/*"],
                   "smat_ros.sim": ["assets/*.jpg", "assets/README.md"]},
     data_files=[
-        ("share/smat_ros/weights", ["weights/smat_demo.safetensors", "weights/MODEL_CARD.md"]),
+        ("share/smat_ros/weights", ["weights/smat_demo.safetensors", "weights/smat_demo_association.json",
+                                     "weights/MODEL_CARD.md"]),
         # message definitions for smat-replay's output bags (rosbags registers them from the .msg files)
         ("share/smat_ros/msg", sorted(glob.glob("msg/*.msg"))),
         ("share/smat_ros/interfaces/vision_msgs/msg", sorted(glob.glob("interfaces/vision_msgs/msg/*.msg"))),

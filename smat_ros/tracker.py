@@ -37,6 +37,7 @@ from smat_ros.crop import (
 from smat_ros.device import resolve_device
 from smat_ros.errors import NetworkOutputError, NotInitializedError
 from smat_ros.follow.appearance import AppearanceModel
+from smat_ros.follow.association import AssociationModel, Candidate, CandidateCues, configured_association
 from smat_ros.follow.camera_motion import CameraMotionEstimator, CameraShift
 from smat_ros.follow.distractors import DistractorMemory, cell_centre, secondary_peaks
 from smat_ros.follow.motion import ConstantVelocityFilter
@@ -66,8 +67,9 @@ class TrackResult:
     reason: str = ""
     searches: int = 0  # extra network runs spent on the re-acquisition search on this frame
     detection: Box | None = None  # LOST: the normal window's box, at the candidate or where the target is expected
-    refused: str = ""  # LOST: why that box did not count (score, size, colour, verify, verify (last frame))
+    refused: str = ""  # LOST: why that box did not count (score, size, colour, distractor, association, verify, ...)
     proposal: Box | None = None  # LOST: a search tile's peak, proposed as the candidate for the next frames
+    candidates: tuple[Candidate, ...] = ()  # LOST: detections that passed the other tests, with the association's cues
     camera_shift: CameraShift = CameraShift()  # the camera's image shift from the last frame (camera_motion on)
 
     @property
@@ -101,6 +103,18 @@ def legacy_options(options: BackendOptions | None, half: bool | None, legacy: di
         warnings.warn(f"{', '.join(f'{key}=' for key in legacy)} keyword(s) are deprecated: use "
                       "options=BackendOptions(...)", DeprecationWarning, stacklevel=3)
     return BackendOptions(**given)
+
+
+def use_association(config: ReacquireConfig | None) -> AssociationModel | None:
+    """The candidate association ``config`` asks for, said in the log (a warning without camera motion)."""
+    model = configured_association(config)
+    if model is not None and config is not None:
+        log.info("candidate association: %s, refusing candidates below %.2f",
+                 config.association_model or "the one fitted with the demo weights", config.association_min)
+        if not config.camera_motion:
+            log.warning("the candidate association is on without camera_motion: on a moving camera a jerk moves the "
+                        "target far from where it is expected, and the association refuses it there (docs/follow.md)")
+    return model
 
 
 class Tracker:
@@ -146,7 +160,9 @@ class Tracker:
         self._box: Box | None = None
         self._states = TrackStateMachine(states)
         search = ReacquireConfig() if reacquire is True else reacquire or None
+        self._association = use_association(search)  # the candidate association (association_*)
         self._search = ReacquisitionSearch(search, config.search_factor) if search else None
+        self._candidates: list[Candidate] = []  # this LOST frame's candidates for TrackResult.candidates
         self._seen_box: Box | None = None  # where the target was last seen (the probe while LOST)
         self._tracked_frames = 0  # TRACKING frames since the target was set or re-acquired (for the drift check)
         self._failed_checks = 0  # drift checks failed in a row
@@ -220,11 +236,16 @@ class Tracker:
 
     def configure_follow(self, states: StateConfig | None = None,
                          reacquire: bool | ReacquireConfig | None = None) -> None:
-        """Change the state thresholds and/or the re-acquisition search (None: unchanged); the track goes on."""
+        """Change the state thresholds and/or the re-acquisition search (None: unchanged); the track goes on.
+
+        An association model that cannot be read raises DataFileError and changes nothing.
+        """
+        search = ReacquireConfig() if reacquire is True else reacquire or None
+        association = use_association(search) if reacquire is not None else self._association
         if states is not None:
             self._states.reconfigure(states)
         if reacquire is not None:
-            search = ReacquireConfig() if reacquire is True else reacquire or None
+            self._association = association
             self._search = ReacquisitionSearch(search, self.config.search_factor) if search else None
             if self._search and self._states.state == TrackState.LOST and self._seen_box and self._frame_shape:
                 self._box = self._seen_box
@@ -441,7 +462,9 @@ class Tracker:
         predicted, score = self.locate(frame, self._candidate or expected)
         box = self._clip(predicted, frame)
         runs, counted = 0, None
-        refused = self._refusal(frame, box, self._states.accepts(score, not confirming), expected, stamp_s)
+        self._candidates = []
+        refused = (self._refusal(frame, box, self._states.accepts(score, not confirming), expected, stamp_s)
+                   or self._association_refusal(frame, box, score, True, expected, stamp_s))
         if not refused and config.verify_iou > 0:
             if self._verify_failed is not None and box_iou(box, self._verify_failed) >= SAME_PLACE_IOU:
                 refused, self._verify_failed = "verify (last frame)", None  # failed there last frame: tiles' turn
@@ -460,7 +483,8 @@ class Tracker:
                 runs += 1
                 tile_box = self._clip(tile_box, frame)
                 if ((proposal is None or tile_score > proposal[1])
-                        and not self._refusal(frame, tile_box, self._proposes(tile_score), expected, stamp_s)):
+                        and not self._refusal(frame, tile_box, self._proposes(tile_score), expected, stamp_s)
+                        and not self._association_refusal(frame, tile_box, tile_score, False, expected, stamp_s)):
                     proposal = (tile_box, tile_score)
         extra = config.far_extra_frames if self._candidate_far else 0
         update = self._states.update(counted, stamp_s, not confirming, extra)
@@ -514,6 +538,24 @@ class Tracker:
             return "distractor"
         return ""
 
+    def _association_refusal(self, frame: np.ndarray, box: Box, score: float, window: bool, expected: Box,
+                             stamp_s: float) -> str:
+        """"association" when the association model finds ``box`` (which passed the other tests) too unlikely to be
+        the target, else ""; the candidate is recorded for this frame's TrackResult either way."""
+        assert self._search is not None
+        reference = self._states.reference_score or self._states.found_threshold()
+        size = self._target_size()
+        cues = CandidateCues(
+            score=score / max(reference, 1e-6), window=window,
+            distance=math.dist(box_centre(box), box_centre(expected)) / size,
+            seconds=max(stamp_s - self._motion.stamp_s, 0.0),
+            size=abs(math.log(math.sqrt(box[2] * box[3]) / size)),
+            colour=self._appearance.relative_similarity(frame, box) or 0.0)
+        probability = self._association.probability(cues) if self._association is not None else None
+        self._candidates.append(Candidate(box, cues, probability))
+        minimum = self._search.config.association_min
+        return "association" if probability is not None and probability < minimum else ""
+
     def _proposes(self, score: float) -> bool:
         """Whether a search tile's peak score is high enough to propose a candidate for the normal window to check."""
         assert self._search is not None
@@ -544,4 +586,5 @@ class Tracker:
             self._idle_reason = update.reason
         box = self._box if self._box is not None else self._seen_box
         return TrackResult(cast(Box, box), score, update.state, update.event, update.seconds_since_seen, update.reason,
-                           searches, detection=detection, refused=refused, proposal=proposal, camera_shift=shift)
+                           searches, detection=detection, refused=refused, proposal=proposal,
+                           candidates=tuple(self._candidates) if detection is not None else (), camera_shift=shift)

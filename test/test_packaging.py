@@ -39,7 +39,7 @@ def copy_sources(destination: Path) -> Path:
     shutil.copy(ROOT / "setup.py", destination / "setup.py")
     shutil.copytree(ROOT / "smat_ros", destination / "smat_ros", ignore=shutil.ignore_patterns("__pycache__"))
     (destination / "weights").mkdir()
-    for name in ("smat_demo.safetensors", "MODEL_CARD.md"):
+    for name in ("smat_demo.safetensors", "smat_demo_association.json", "MODEL_CARD.md"):
         shutil.copy(ROOT / "weights" / name, destination / "weights" / name)
     shutil.copytree(ROOT / "msg", destination / "msg")
     shutil.copytree(ROOT / "interfaces", destination / "interfaces")
@@ -90,13 +90,14 @@ def test_every_console_script_is_tested(fresh_venv: Path, tmp_path: Path) -> Non
 
 def test_the_package_and_its_data_are_installed_in_the_fresh_prefix(fresh_venv: Path, tmp_path: Path) -> None:
     code = ("import pathlib, sys, smat_ros, smat_ros.weights as w; p = pathlib.Path(smat_ros.__file__).parent; "
-            "print(p); print((p / 'py.typed').is_file()); print(w.find_demo_weights()); "
+            "print(p); print((p / 'py.typed').is_file()); print(w.find_demo_weights()); print(w.demo_association()); "
             "print(any(m.split('.')[0] == 'torch' for m in sys.modules))")
     result = run_in(fresh_venv, "python", "-c", code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    package, typed, weights, torch_loaded = result.stdout.split()
+    package, typed, weights, association, torch_loaded = result.stdout.split()
     assert Path(package).is_relative_to(fresh_venv) and typed == "True" and torch_loaded == "False"
     assert Path(weights) == fresh_venv / "share" / "smat_ros" / "weights" / "smat_demo.safetensors"
+    assert Path(association) == fresh_venv / "share" / "smat_ros" / "weights" / "smat_demo_association.json"
 
 
 def test_extras_are_blocked_in_the_fresh_venv(fresh_venv: Path, tmp_path: Path) -> None:

@@ -16,6 +16,11 @@ then ``budget`` tiles, so that a frame costs at most ``1 + budget`` network runs
   on the first frame) finds the first box with IoU >= ``verify_iou`` and a score >= ``verify_ratio`` x the recent
   median. That check costs one network run, taken from the frame's tile budget.
 
+A candidate that passes these tests may still be a look-alike: with ``association_min`` > 0 the association model
+(:mod:`smat_ros.follow.association`) weighs where it is against where the target is expected, its size, colours
+and score, and a candidate less likely than ``association_min`` to be the target is refused. Its distance cue
+assumes a still camera or ``camera_motion``: a jerk of a moving camera otherwise looks like a jump.
+
 Candidates on a *distractor* (another peak of the score map seen near the target while it was tracked, remembered
 for ``distractor_memory_s``: :mod:`smat_ros.follow.distractors`) are refused.
 
@@ -56,6 +61,8 @@ class ReacquireConfig:
     drift_after_checks: int = 2  # this many failed checks in a row: TRACKING -> LOST (the network follows another)
     distractor_ratio: float = 0.6  # refuse candidates on other score-map peaks >= this x the target's (0: off)
     distractor_memory_s: float = 3.0  # ... peaks seen while TRACKING, forgotten after this long unseen
+    association_min: float = 0.0  # refuse candidates the association model gives a lower probability (0: off)
+    association_model: str = ""  # ... that model's JSON file ("": the one fitted with the demo weights)
     camera_motion: bool = False  # move the search (and the track) with the camera's image shift (moving cameras)
     camera_motion_confidence: float = 0.1  # ... when the shift's phase-correlation peak is at least this
 
@@ -71,7 +78,8 @@ class ReacquireConfig:
         if not 0.0 <= self.appearance_ratio <= 1.0:
             raise ConfigError(f"ReacquireConfig.appearance_ratio must be in [0, 1] (0 = off), "
                               f"got {self.appearance_ratio}")
-        for name in ("proposal_ratio", "verify_iou", "verify_ratio", "camera_motion_confidence", "distractor_ratio"):
+        for name in ("proposal_ratio", "verify_iou", "verify_ratio", "camera_motion_confidence", "distractor_ratio",
+                     "association_min"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"ReacquireConfig.{name} must be in [0, 1], got {getattr(self, name)}")
         if self.drift_check_every < 0 or self.drift_after_checks < 1:
