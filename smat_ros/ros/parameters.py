@@ -19,6 +19,8 @@ from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescri
 
 from smat_ros.backends.options import BACKEND_CHOICES, GRAPHS, PRECISIONS, PROVIDERS
 from smat_ros.config import ConfigError
+from smat_ros.errors import DataFileError
+from smat_ros.follow.association import configured_association
 from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.follow.states import StateConfig
 
@@ -114,6 +116,14 @@ class NodeParameters:
     distractor_memory_s: float = parameter_field(
         REACQUIRE.distractor_memory_s, "a distractor not seen for this long (image stamps) is forgotten", dynamic=True,
         low=0.0, high=3600.0)
+    association_min: float = parameter_field(
+        REACQUIRE.association_min, "refuse a LOST-time candidate that the candidate association (where it is against "
+        "where the target is expected, its size, colours and score) gives a lower probability of being the target "
+        "(0: off; 0.1 for following a person, with camera_motion on a moving camera)", dynamic=True, low=0.0,
+        high=1.0)
+    association_model: str = parameter_field(
+        REACQUIRE.association_model, "the candidate association's JSON file, written by scripts/fit_association.py "
+        "(empty: the one fitted with the demo weights)", dynamic=True)
     camera_motion: bool = parameter_field(
         REACQUIRE.camera_motion, "estimate the camera's image shift between frames (phase correlation) and move the "
         "search with it: a jerk of a moving camera (drone, pan-tilt, robot turning) larger than the search window does "
@@ -202,7 +212,8 @@ STATE_PARAMETERS = {name: name for name in ("lost_score_threshold", "lost_score_
                                             "target_timeout_s")}
 REACQUIRE_PARAMETERS = {"reacquire_budget": "budget", **{name: name for name in (
     "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every", "drift_after_checks", "appearance_ratio",
-    "far_extra_frames", "distractor_ratio", "distractor_memory_s", "camera_motion", "camera_motion_confidence")}}
+    "far_extra_frames", "distractor_ratio", "distractor_memory_s", "association_min", "association_model",
+    "camera_motion", "camera_motion_confidence")}}
 FOLLOW_PARAMETERS = frozenset({*STATE_PARAMETERS, *REACQUIRE_PARAMETERS, "reacquire"})
 
 
@@ -215,10 +226,12 @@ def follow_configs(params: NodeParameters) -> tuple[StateConfig, ReacquireConfig
 
 
 def check_together(params: NodeParameters) -> str | None:
-    """Why a set of parameter values does not fit together (found threshold below the lost one), or None."""
+    """Why a set of parameter values does not fit together (found threshold below the lost one, an association
+    model that cannot be read), or None."""
     try:
-        follow_configs(params)
-    except ConfigError as exc:
+        _, reacquire = follow_configs(params)
+        configured_association(reacquire if isinstance(reacquire, ReacquireConfig) else None)
+    except (ConfigError, DataFileError) as exc:
         return str(exc).replace("StateConfig.", "parameter ").replace("ReacquireConfig.", "parameter ")
     return None
 

@@ -152,6 +152,25 @@ def test_reacquisition_checks_change_at_run_time(node, ros, frames):
     assert TrackStatus.TRACKING in states
 
 
+def test_the_candidate_association_is_set_at_run_time(node, tmp_path):
+    """An association model file that cannot be read is refused when the association is on, with its name."""
+    _, driver = node
+    missing = str(tmp_path / "none.json")
+    try:
+        assert not driver.set_parameter("association_min", 1.5).successful  # out of range
+        assert driver.set_parameter("association_model", missing).successful  # off: the file is not read
+        refused = driver.set_parameter("association_min", 0.1)
+        assert not refused.successful and missing in refused.reason
+        assert driver.set_parameter("association_model", "").successful
+        result = driver.set_parameter("association_min", 0.1)  # the model fitted with the demo weights
+        assert result.successful, result.reason
+        refused = driver.set_parameter("association_model", missing)
+        assert not refused.successful and missing in refused.reason
+    finally:
+        driver.set_parameter("association_min", 0.0)
+        driver.set_parameter("association_model", "")
+
+
 def test_heartbeat_without_images_and_its_rate_at_run_time(node, ros, frames):
     _, driver = node
 

@@ -65,7 +65,8 @@ def test_descriptors_carry_type_range_and_read_only():
         "lost_after_frames", "found_score_threshold", "found_score_ratio", "found_after_frames", "target_timeout_s",
         "reacquire", "reacquire_budget", "status_rate_hz", "frame_buffer_mb", "max_stamp_ahead_s", "clock_reset_s",
         "proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio", "far_extra_frames", "drift_check_every",
-        "drift_after_checks", "camera_motion", "camera_motion_confidence", "distractor_ratio", "distractor_memory_s"}
+        "drift_after_checks", "camera_motion", "camera_motion_confidence", "distractor_ratio", "distractor_memory_s",
+        "association_min", "association_model"}
 
 
 def test_follow_parameters_map_onto_the_library_and_are_checked_together():
@@ -75,19 +76,25 @@ def test_follow_parameters_map_onto_the_library_and_are_checked_together():
     assert follow_configs(dataclasses.replace(DEFAULTS, reacquire_budget=3))[1].budget == 3
     changed = dataclasses.replace(DEFAULTS, proposal_ratio=0.5, verify_iou=0.0, verify_ratio=0.9, appearance_ratio=0.0,
                                   far_extra_frames=2, drift_check_every=0, drift_after_checks=3, camera_motion=True,
-                                  camera_motion_confidence=0.3, distractor_ratio=0.0, distractor_memory_s=5.0)
+                                  camera_motion_confidence=0.3, distractor_ratio=0.0, distractor_memory_s=5.0,
+                                  association_min=0.2, association_model="a.json")
     assert follow_configs(changed)[1] == ReacquireConfig(proposal_ratio=0.5, verify_iou=0.0, verify_ratio=0.9,
                                                          appearance_ratio=0.0, far_extra_frames=2,
                                                          drift_check_every=0, drift_after_checks=3, camera_motion=True,
                                                          camera_motion_confidence=0.3, distractor_ratio=0.0,
-                                                         distractor_memory_s=5.0)
+                                                         distractor_memory_s=5.0, association_min=0.2,
+                                                         association_model="a.json")
     for name in ("proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio", "camera_motion_confidence",
-                 "distractor_ratio"):
+                 "distractor_ratio", "association_min"):
         ranged = descriptor(name)
         assert not ranged.read_only and ranged.floating_point_range[0].to_value == 1.0
     assert descriptor("far_extra_frames").integer_range[0].from_value == 0
     assert descriptor("drift_after_checks").integer_range[0].from_value == 1
     assert check_together(DEFAULTS) is None
+    assert check_together(dataclasses.replace(DEFAULTS, association_min=0.1)) is None  # the bundled model
+    missing = check_together(dataclasses.replace(DEFAULTS, association_min=0.1, association_model="/none/a.json"))
+    assert missing is not None and "/none/a.json" in missing
+    assert check_together(dataclasses.replace(DEFAULTS, association_model="/none/a.json")) is None  # off: not read
     reason = check_together(dataclasses.replace(DEFAULTS, found_score_threshold=0.1))
     assert reason is not None and "found_score_threshold" in reason and "lost_score_threshold" in reason
 
