@@ -25,15 +25,15 @@ if ! [ -x "$PY" ] || ! (cd / && "$PY" -c "import smat_ros.msg, smat_ros.ros.node
 fi
 
 # SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh runs the demo with the official weights.
-# Trained weights use the loss thresholds of config/tracker.yaml (the demo weights with the drift check on, as for
-# following a person); the untrained fixture never turns LOST (both the absolute and the relative threshold off),
-# else its arbitrary scores would flip the state.
+# Trained weights use the loss thresholds of config/tracker.yaml (the demo weights with the follow-me settings of
+# docs/follow.md: drift check, camera-motion compensation, candidate association); the untrained fixture never turns
+# LOST (both the absolute and the relative threshold off), else its arbitrary scores would flip the state.
 STATE_PARAMS=()
 if [ -n "${SMAT_CHECKPOINT:-}" ]; then
   CHECKPOINT=$SMAT_CHECKPOINT
 elif [ -f weights/smat_demo.safetensors ]; then
   CHECKPOINT=weights/smat_demo.safetensors
-  STATE_PARAMS=(-p drift_check_every:=2)
+  STATE_PARAMS=(-p drift_check_every:=2 -p camera_motion:=true -p association_min:=0.1)
   echo "NOTE: using the demo weights (weights/MODEL_CARD.md): two CPU hours of training on synthetic scenes, no real" >&2
   echo "NOTE: tracking data. They follow the walking person to the sign post; where the box drifts onto the group he" >&2
   echo "NOTE: joins, the drift check reports LOST (docs/follow.md)." >&2
