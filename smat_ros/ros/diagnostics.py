@@ -5,10 +5,12 @@ No rclpy and no node state: the node feeds :class:`Window` as frames arrive and 
 :func:`key_values` and :func:`status_message`. Levels: WARN when no image arrived for ``image_timeout_s``, when
 the processed rate falls under half the input rate, or when the target is LOST; ERROR when tracking raised during
 the window. With camera_motion on, the key-values also show the camera's image shift on the window's last frame and
-how many of the window's shifts were believed.
+how many of the window's shifts were believed; with reacquire on, why the window's LOST frames did not count their
+candidate (score, size, colour, distractor, association, verify), so an operator sees why a target is not found again.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 
@@ -56,6 +58,8 @@ class Figures:
     seconds_since_image: float | None  # None before the first image
     errors: tuple[str, ...]  # tracking errors raised during the window
     camera: CameraFigures | None = None  # None: no camera shift estimated in the window (camera_motion off)
+    refusals: tuple[tuple[str, int], ...] = ()  # why the window's LOST frames did not count their candidate, by count
+    lost_frames: int = 0  # LOST frames searched in the window
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Window:
         self._latency_ms: list[float] = []
         self._errors: list[str] = []
         self._camera_shifts: list[CameraShift] = []
+        self._refusals: collections.Counter[str] = collections.Counter()
+        self._lost_frames = 0
         self._last_image_s: float | None = None
 
     def image_arrived(self, now_s: float) -> None:
@@ -101,6 +107,12 @@ class Window:
         """The tracker estimated the camera's image shift ``shift`` on a frame (camera_motion on)."""
         self._camera_shifts.append(shift)
 
+    def lost_frame(self, refused: str) -> None:
+        """A LOST frame was searched; ``refused`` is why its candidate did not count ("" when it did)."""
+        self._lost_frames += 1
+        if refused:
+            self._refusals[refused] += 1
+
     def tracking_failed(self, error: str) -> None:
         """Tracking raised ``error``."""
         self._errors.append(error)
@@ -110,6 +122,7 @@ class Window:
         count as input); the last image's time is kept."""
         self._start_s, self._start_counts = now_s, counts
         self._processing_ms, self._latency_ms, self._errors, self._camera_shifts = [], [], [], []
+        self._refusals, self._lost_frames = collections.Counter(), 0
 
     def close(self, now_s: float, counts: Counts) -> Figures:
         """The figures of the window ending at ``now_s``; a new window starts there."""
@@ -126,6 +139,8 @@ class Window:
             seconds_since_image=None if self._last_image_s is None else now_s - self._last_image_s,
             errors=tuple(self._errors),
             camera=self._camera_figures(),
+            refusals=tuple(self._refusals.most_common()),
+            lost_frames=self._lost_frames,
         )
         self.restart(now_s, counts)
         return figures
@@ -172,11 +187,19 @@ def camera_key_values(camera: CameraFigures | None) -> list[tuple[str, str]]:
     ]
 
 
-def key_values(figures: Figures, state: str, backend: str, device: str,
-               camera_motion: bool = False) -> list[tuple[str, str]]:
-    """The (key, value) pairs shown with the status, in display order (the camera's shift with camera_motion on)."""
+def refusals_value(figures: Figures) -> str:
+    """Why the window's LOST frames did not count their candidate: "score 5, association 2 of 9 LOST frames"."""
+    reasons = ", ".join(f"{reason} {count}" for reason, count in figures.refusals) or "none"
+    return f"{reasons} of {figures.lost_frames} LOST frames"
+
+
+def key_values(figures: Figures, state: str, backend: str, device: str, camera_motion: bool = False,
+               reacquire: bool = False) -> list[tuple[str, str]]:
+    """The (key, value) pairs shown with the status, in display order (the camera's shift with camera_motion on,
+    the LOST frames' refusals with reacquire on)."""
     since = figures.seconds_since_image
     camera = camera_key_values(figures.camera) if camera_motion else []
+    refusals = [("re-acquisition refusals", refusals_value(figures))] if reacquire else []
     return [
         ("state", state),
         ("backend", backend),
@@ -193,6 +216,7 @@ def key_values(figures: Figures, state: str, backend: str, device: str,
         ("latency p95 (ms)", _ms(figures.latency_p95_ms)),
         ("seconds since last image", "n/a" if since is None else f"{since:.2f}"),
         *camera,
+        *refusals,
         ("window (s)", f"{figures.window_s:.2f}"),
     ]
 

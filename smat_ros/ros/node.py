@@ -567,6 +567,8 @@ class TrackerNode(LifecycleNode):
                 self._window.frame_processed(elapsed * 1e3, latency_ms)
             if result is not None and result.state != TrackState.IDLE and self._camera_motion_on():
                 self._window.camera_moved(result.camera_shift)
+            if result is not None and result.state == TrackState.LOST and result.detection is not None:
+                self._window.lost_frame(result.refused)
         self._detections_pub.publish(detections)
         self._publish_status(status)
         self._follow.publish(target, ray)
@@ -637,10 +639,11 @@ class TrackerNode(LifecycleNode):
                                                      self.params.image_timeout_s, now_s - self._active_since_s)
             tracker = self.tracker
             camera_motion = self._camera_motion_on()
+            reacquire = tracker is not None and tracker.reacquire
         device = str(tracker.device) if tracker is not None else "none (not configured)"
         backend = tracker.backend.name if tracker is not None else self.params.backend
         values = [("lifecycle state", self._lifecycle),
-                  *diagnostics.key_values(figures, state, backend, device, camera_motion)]
+                  *diagnostics.key_values(figures, state, backend, device, camera_motion, reacquire)]
         name = self.get_fully_qualified_name()
         status = diagnostics.status_message(level, message, values, f"{name.lstrip('/')}: tracking", name)
         self._diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),

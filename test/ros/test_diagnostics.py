@@ -116,6 +116,21 @@ def test_camera_shift_keys_only_with_camera_motion_on_and_n_a_without_a_shift():
         "n/a", "n/a", "0 of 0")
 
 
+def test_refusals_key_counts_the_windows_lost_frames_by_reason_with_reacquire_on():
+    window = steady_window()
+    for refused in ("score", "association", "score", "", "verify"):
+        window.lost_frame(refused)
+    figures = window.close(12.0, Counts(20, 20, 0, 0))
+    assert figures.refusals == (("score", 2), ("association", 1), ("verify", 1)) and figures.lost_frames == 5
+    values = key_values(figures, "LOST", "torch", "cpu", reacquire=True)
+    assert dict(values)["re-acquisition refusals"] == "score 2, association 1, verify 1 of 5 LOST frames"
+    assert [key for key, _ in values][-2:] == ["re-acquisition refusals", "window (s)"]
+    assert "re-acquisition refusals" not in dict(key_values(figures, "LOST", "torch", "cpu"))
+    empty = window.close(13.0, Counts(20, 20, 0, 0))  # a new window: nothing carried over
+    assert dict(key_values(empty, "TRACKING", "torch", "cpu", reacquire=True))["re-acquisition refusals"] == (
+        "none of 0 LOST frames")
+
+
 def test_status_message_carries_level_name_hardware_id_and_values():
     figures = steady_window().close(12.0, Counts(20, 20, 0, 0))
     message = status_message(Level.WARN, "target LOST", key_values(figures, "LOST", "torch", "cpu"),

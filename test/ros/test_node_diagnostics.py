@@ -39,9 +39,9 @@ class Recorder:
         assert self.driver.spin_until(lambda: len(self.received) > count, timeout_s), "no /diagnostics"
         return self.received[-1][1]
 
-    def wait_for(self, predicate, timeout_s: float = 20.0):
-        """The first status arriving from now on for which ``predicate`` holds."""
-        start = len(self.received)
+    def wait_for(self, predicate, timeout_s: float = 20.0, since: int | None = None):
+        """The first status arriving from now on (or received since index ``since``) for which ``predicate`` holds."""
+        start = len(self.received) if since is None else since
         found = lambda: next((s for _, s in self.received[start:] if predicate(s)), None)  # noqa: E731
         assert self.driver.spin_until(lambda: found() is not None, timeout_s), [
             (s.level, s.message) for _, s in self.received[start:]]
@@ -98,6 +98,7 @@ def test_published_once_a_second_with_the_nodes_name_and_figures(session):
             "processing p95 (ms)", "latency p50 (ms)", "latency p95 (ms)", "seconds since last image",
             "state"} <= set(shown)
     assert "camera shift (px)" not in shown  # camera_motion is off by default
+    assert "re-acquisition refusals" in shown  # reacquire is on by default
 
 
 def test_with_camera_motion_on_it_shows_the_cameras_shift(session, ros, frames):
@@ -144,16 +145,23 @@ def test_a_lost_threshold_above_any_score_warns_lost(session, ros, frames):
     assert driver.set_target(stamp, ros.init_box).success
     for name, value in (("found_score_threshold", 1.0), ("lost_score_threshold", 1.0), ("lost_after_frames", 1)):
         assert driver.set_parameter(name, value).successful  # every score is low, the first one loses the target
+    lost_from = len(recorder.received)
     try:
         for index in (1, 2, 3):  # images keep flowing while the status is awaited
             stamp = next(stamps)
             driver.step(frames[index], stamp)
             assert driver.status_for(stamp).state == ros.TrackStatus.LOST
         status = recorder.wait_for(lambda s: s.level == WARN and "target LOST" in s.message)
+        # frames 2 and 3 were searched, and their candidates refused by score (no score reaches 1.0)
+        refusals = recorder.wait_for(lambda s: values(s).get("re-acquisition refusals", "").startswith("score"),
+                                     since=lost_from)
     finally:
         for name, value in (("lost_score_threshold", 0.0), ("found_score_threshold", 0.5), ("lost_after_frames", 3)):
             assert driver.set_parameter(name, value).successful
     assert values(status)["state"] == "LOST"
+    searched = values(refusals)["re-acquisition refusals"]  # e.g. "score 2 of 2 LOST frames"
+    reason_count, lost = searched.removesuffix(" LOST frames").split(" of ")
+    assert reason_count.split(", ")[0].startswith("score ") and 1 <= int(reason_count.split()[1]) <= int(lost)
     later = recorder.wait_for(lambda s: "no image for" in s.message)  # and starved again once images stop
     assert later.level == WARN and float(values(later)["seconds since last image"]) >= 1.0
 
