@@ -540,8 +540,8 @@ class Tracker:
 
     def _association_refusal(self, frame: np.ndarray, box: Box, score: float, window: bool, expected: Box,
                              stamp_s: float) -> str:
-        """"association" when the association model finds ``box`` (which passed the other tests) too unlikely to be
-        the target, else ""; the candidate is recorded for this frame's TrackResult either way."""
+        """Why ``box``, which passed the other tests, is refused: "association" when the association model finds it
+        too unlikely to be the target, else ""; the candidate is recorded for this frame's TrackResult either way."""
         assert self._search is not None
         reference = self._states.reference_score or self._states.found_threshold()
         size = self._target_size()
@@ -549,7 +549,7 @@ class Tracker:
             score=score / max(reference, 1e-6), window=window,
             distance=math.dist(box_centre(box), box_centre(expected)) / size,
             seconds=max(stamp_s - self._motion.stamp_s, 0.0),
-            size=abs(math.log(math.sqrt(box[2] * box[3]) / size)),
+            size=abs(math.log(max(math.sqrt(box[2] * box[3]), 1e-6) / size)),
             colour=self._appearance.relative_similarity(frame, box) or 0.0)
         probability = self._association.probability(cues) if self._association is not None else None
         self._candidates.append(Candidate(box, cues, probability))
