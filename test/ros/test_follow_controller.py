@@ -70,8 +70,12 @@ def controller(ros, tmp_path: Path):
                                                      for arg in ("-p", f"{name}:={value}")]
     process = ros.run_module("smat_ros.ros.follow_controller", args, domain_id, tmp_path / "controller.log")
     driver = ControllerDriver(domain_id)
+    # ready when the node takes targets and answers the parameter service, and its two outputs have reached the
+    # driver's subscriptions (a reliable message published before that is not delivered to them)
     ready = driver.spin_until(lambda: process.poll() is not None or (
-        driver.target_pub.get_subscription_count() > 0 and driver.parameters.service_is_ready()), 60.0)
+        driver.target_pub.get_subscription_count() > 0 and driver.parameters.service_is_ready()
+        and driver.node.count_publishers("/cmd_vel") > 0
+        and driver.node.count_publishers("/follow_controller/command") > 0), 60.0)
     if not ready or process.poll() is not None:
         driver.close()
         ros.stop(process)
