@@ -463,8 +463,8 @@ class Tracker:
         box = self._clip(predicted, frame)
         runs, counted = 0, None
         self._candidates = []
-        refused = (self._refusal(frame, box, self._states.accepts(score, not confirming), expected, stamp_s)
-                   or self._association_refusal(frame, box, score, True, expected, stamp_s))
+        refused = self._refusal(frame, box, score, self._states.accepts(score, not confirming), True, expected,
+                                stamp_s)
         if not refused and config.verify_iou > 0:
             if self._verify_failed is not None and box_iou(box, self._verify_failed) >= SAME_PLACE_IOU:
                 refused, self._verify_failed = "verify (last frame)", None  # failed there last frame: tiles' turn
@@ -483,8 +483,8 @@ class Tracker:
                 runs += 1
                 tile_box = self._clip(tile_box, frame)
                 if ((proposal is None or tile_score > proposal[1])
-                        and not self._refusal(frame, tile_box, self._proposes(tile_score), expected, stamp_s)
-                        and not self._association_refusal(frame, tile_box, tile_score, False, expected, stamp_s)):
+                        and not self._refusal(frame, tile_box, tile_score, self._proposes(tile_score), False,
+                                              expected, stamp_s)):
                     proposal = (tile_box, tile_score)
         extra = config.far_extra_frames if self._candidate_far else 0
         update = self._states.update(counted, stamp_s, not confirming, extra)
@@ -497,7 +497,8 @@ class Tracker:
         elif proposal is not None:
             self._candidate, self._candidate_far = proposal[0], True
         return self._result(score if proposal is None else proposal[1], update, shift, runs, detection=box,
-                            refused=refused, proposal=proposal[0] if proposal else None)
+                            refused=refused, proposal=proposal[0] if proposal else None,
+                            candidates=tuple(self._candidates))
 
     def _restart_drift_check(self, box: Box, stamp_s: float) -> None:
         """Count TRACKING frames for the drift check afresh from a box known to be the target."""
@@ -522,39 +523,39 @@ class Tracker:
         """The median width and height of the recent boxes where the target was seen."""
         return statistics.median(w for w, _ in self._sizes), statistics.median(h for _, h in self._sizes)
 
-    def _refusal(self, frame: np.ndarray, box: Box, score_ok: bool, expected: Box, stamp_s: float) -> str:
-        """Why a LOST-time detection is not the target ("score", "size", "colour", "distractor"; "" when it may be),
-        the target being expected at ``expected`` at ``stamp_s``."""
+    def _refusal(self, frame: np.ndarray, box: Box, score: float, score_ok: bool, window: bool, expected: Box,
+                 stamp_s: float) -> str:
+        """Why a LOST-time detection (``score``; found by the normal window or a tile) is not the target ("score",
+        "size", "colour", "distractor", "association"; "" when it may be), the target being expected at ``expected``
+        at ``stamp_s``. One that reaches the association is recorded, with its cues, for this frame's TrackResult."""
         assert self._search is not None
         config = self._search.config
         if not score_ok:
             return "score"
         if not similar_size(box, (0.0, 0.0, *self._usual_size()), config.max_size_change):
             return "size"
-        if not self._appearance.accepts(frame, box, config.appearance_ratio):
+        colour = self._appearance.relative_similarity(frame, box)
+        if not self._appearance.accepts(colour, config.appearance_ratio):
             return "colour"
         if config.distractor_ratio > 0 and self._distractors.refuses(
                 box_centre(box), box_centre(expected), stamp_s, self._target_size(), config.distractor_memory_s):
             return "distractor"
-        return ""
+        cues = self._cues(box, score, window, colour, expected, stamp_s)
+        probability = self._association.probability(cues) if self._association is not None else None
+        self._candidates.append(Candidate(box, cues, probability))
+        return "association" if probability is not None and probability < config.association_min else ""
 
-    def _association_refusal(self, frame: np.ndarray, box: Box, score: float, window: bool, expected: Box,
-                             stamp_s: float) -> str:
-        """Why ``box``, which passed the other tests, is refused: "association" when the association model finds it
-        too unlikely to be the target, else ""; the candidate is recorded for this frame's TrackResult either way."""
-        assert self._search is not None
+    def _cues(self, box: Box, score: float, window: bool, colour: float | None, expected: Box,
+              stamp_s: float) -> CandidateCues:
+        """The association's cues of a LOST-time detection, relative to the track."""
         reference = self._states.reference_score or self._states.found_threshold()
         size = self._target_size()
-        cues = CandidateCues(
+        return CandidateCues(
             score=score / max(reference, 1e-6), window=window,
             distance=math.dist(box_centre(box), box_centre(expected)) / size,
             seconds=max(stamp_s - self._motion.stamp_s, 0.0),
             size=abs(math.log(max(math.sqrt(box[2] * box[3]), 1e-6) / size)),
-            colour=self._appearance.relative_similarity(frame, box) or 0.0)
-        probability = self._association.probability(cues) if self._association is not None else None
-        self._candidates.append(Candidate(box, cues, probability))
-        minimum = self._search.config.association_min
-        return "association" if probability is not None and probability < minimum else ""
+            colour=colour or 0.0)
 
     def _proposes(self, score: float) -> bool:
         """Whether a search tile's peak score is high enough to propose a candidate for the normal window to check."""
@@ -577,9 +578,10 @@ class Tracker:
         return clip_box(box, frame.shape[0], frame.shape[1], margin=self.config.clip_margin)
 
     def _result(self, score: float, update: StateUpdate, shift: CameraShift, searches: int = 0, *,
-                detection: Box | None = None, refused: str = "", proposal: Box | None = None) -> TrackResult:
+                detection: Box | None = None, refused: str = "", proposal: Box | None = None,
+                candidates: tuple[Candidate, ...] = ()) -> TrackResult:
         """The TrackResult of a frame from its score, state update and camera shift, with a LOST frame's detection,
-        refusal and proposal (a timed-out target is dropped here)."""
+        refusal, proposal and candidates (a timed-out target is dropped here)."""
         if update.event == TrackEvent.TIMED_OUT:
             log.warning("%s", update.reason)
             self._template = None
@@ -587,4 +589,4 @@ class Tracker:
         box = self._box if self._box is not None else self._seen_box
         return TrackResult(cast(Box, box), score, update.state, update.event, update.seconds_since_seen, update.reason,
                            searches, detection=detection, refused=refused, proposal=proposal,
-                           candidates=tuple(self._candidates) if detection is not None else (), camera_shift=shift)
+                           candidates=candidates, camera_shift=shift)

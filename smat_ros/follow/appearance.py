@@ -70,9 +70,7 @@ class AppearanceModel:
         reference = statistics.median(self._recent) if self._recent else 1.0
         return value / reference if reference > 0 else 1.0
 
-    def accepts(self, frame: np.ndarray, box: Box, ratio: float) -> bool:
-        """Whether ``box`` looks like the target: similarity >= ``ratio`` x the median of the recent ones."""
-        if ratio <= 0 or self._template is None:
-            return True
-        value = self.relative_similarity(frame, box)
-        return value is not None and value >= ratio
+    def accepts(self, relative: float | None, ratio: float) -> bool:
+        """Whether a box of :meth:`relative_similarity` ``relative`` looks like the target: at least ``ratio`` (always
+        with the check off or before the first box)."""
+        return ratio <= 0 or self._template is None or (relative is not None and relative >= ratio)

@@ -25,8 +25,9 @@ def test_the_person_is_more_like_himself_than_other_places() -> None:
     model = AppearanceModel()
     model.start(frames[0], PERSON[0])
     model.observe(frames[10], PERSON[10])
-    assert model.accepts(frames[20], PERSON[20], 0.9)
+    assert model.accepts(model.relative_similarity(frames[20], PERSON[20]), 0.9)
     others = [(197, 220, 34, 95), (256, 334, 34, 88), (63, 200, 41, 102), (420, 22, 60, 89)]
-    assert sum(model.accepts(frames[20], box, 0.9) for box in others) == 0
-    assert not model.accepts(np.zeros_like(frames[20]), PERSON[20], 0.9)  # blacked out
-    assert model.accepts(np.zeros_like(frames[20]), PERSON[20], 0.0)  # the check is off
+    assert sum(model.accepts(model.relative_similarity(frames[20], box), 0.9) for box in others) == 0
+    black = model.relative_similarity(np.zeros_like(frames[20]), PERSON[20])
+    assert not model.accepts(black, 0.9)  # blacked out
+    assert model.accepts(black, 0.0)  # the check is off
