@@ -24,10 +24,8 @@ from smat_ros.follow.association import (
     save_association,
 )
 from smat_ros.follow.reacquire import ReacquireConfig
-from smat_ros.follow.scenarios import wrong_target_frames
-from smat_ros.follow.states import TrackState
 from smat_ros.tracker import Tracker
-from smat_ros.train.synthetic import FOLLOW_CROSSINGS, render_sequence
+from smat_ros.train.synthetic import FOLLOW_CROSSINGS
 from smat_ros.weights import DEMO_WEIGHTS_NAME, demo_association, find_demo_weights
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,28 +148,13 @@ def test_the_association_without_camera_motion_is_warned_about(caplog: pytest.Lo
     assert "without camera_motion" not in caplog.text
 
 
-def track_crossing(config: ReacquireConfig) -> tuple[int, list]:
-    """Frames a track with ``config`` spends on the look-alike of crossing scene 104, and its LOST candidates."""
-    frames, truth, visible = render_sequence(FOLLOW_CROSSINGS, (), np.random.default_rng(104))
-    hidden = {i for i, v in enumerate(visible) if v < 0.3}
-    tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=config)
-    tracker.initialize(frames[0], truth[0], stamp=0.0)
-    states, boxes, candidates = [TrackState.TRACKING], [tuple(truth[0])], []
-    for i, frame in enumerate(frames[1:], 1):
-        result = tracker.track(frame, stamp=0.1 * i)
-        states.append(result.state)
-        boxes.append(result.box)
-        candidates += result.candidates
-    wrong = sum(wrong_target_frames(states, boxes, [tuple(b) for b in truth], hidden))
-    return wrong, candidates
-
-
-def test_the_association_keeps_the_track_off_the_look_alike() -> None:
+def test_the_association_keeps_the_track_off_the_look_alike(track_scene) -> None:
     """Crossing scene 104 of the evaluation: a look-alike of the target (its texture) walks past it; it scores as
     high as the target and passes every other test, but is where the target cannot be."""
-    wrong, candidates = track_crossing(FOLLOW_ME)
+    wrong, candidates = track_scene(FOLLOW_CROSSINGS, 104, FOLLOW_ME)
     assert wrong > 10 and candidates and all(c.probability is None for c in candidates)
-    wrong, candidates = track_crossing(ReacquireConfig(drift_check_every=2, camera_motion=True, association_min=0.1))
+    wrong, candidates = track_scene(FOLLOW_CROSSINGS, 104,
+                                    ReacquireConfig(drift_check_every=2, camera_motion=True, association_min=0.1))
     assert wrong == 0
     assert any(c.probability is not None and c.probability < 0.1 for c in candidates)
 

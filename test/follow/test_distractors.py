@@ -2,21 +2,14 @@
 re-acquisition candidates while LOST (unit tests, and the demo network on a synthetic crowd scene)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from smat_ros.config import ConfigError
 from smat_ros.follow.distractors import GATE, MIN_HITS, DistractorMemory, cell_centre, secondary_peaks
 from smat_ros.follow.reacquire import ReacquireConfig
-from smat_ros.follow.scenarios import wrong_target_frames
-from smat_ros.follow.states import TrackState
-from smat_ros.tracker import Tracker
-from smat_ros.train.synthetic import FOLLOW_CROWDS, render_sequence
+from smat_ros.train.synthetic import FOLLOW_CROWDS
 
-ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "weights" / "smat_demo.safetensors"
 SIZE = 40.0  # sqrt(w h) of the target in the memory tests
 MEMORY_S = 3.0  # how long the memory tests remember a distractor
 
@@ -102,22 +95,8 @@ def test_invalid_distractor_settings() -> None:
 # of other colours 1.4 target heights away scores as high as he does and passes the backward and colour checks
 
 
-def wrong_frames(frames: list[np.ndarray], truth: np.ndarray, hidden: set[int], config: ReacquireConfig) -> int:
-    """Frames a track with ``config`` spends on something else after a re-acquisition."""
-    tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=config)
-    tracker.initialize(frames[0], truth[0], stamp=0.0)
-    states, boxes = [TrackState.TRACKING], [tuple(truth[0])]
-    for i, frame in enumerate(frames[1:], 1):
-        result = tracker.track(frame, stamp=0.1 * i)
-        states.append(result.state)
-        boxes.append(result.box)
-    return sum(wrong_target_frames(states, boxes, [tuple(b) for b in truth], hidden))
-
-
-def test_the_remembered_walker_is_not_taken_for_the_hidden_target() -> None:
-    frames, truth, visible = render_sequence(FOLLOW_CROWDS, (), np.random.default_rng(106))
-    hidden = {i for i, v in enumerate(visible) if v < 0.3}
+def test_the_remembered_walker_is_not_taken_for_the_hidden_target(track_scene) -> None:
     config = ReacquireConfig(drift_check_every=2, camera_motion=True)
-    assert wrong_frames(frames, truth, hidden, config) == 0
-    assert wrong_frames(frames, truth, hidden, ReacquireConfig(drift_check_every=2, camera_motion=True,
-                                                               distractor_ratio=0.0)) > 10
+    assert track_scene(FOLLOW_CROWDS, 106, config)[0] == 0
+    assert track_scene(FOLLOW_CROWDS, 106, ReacquireConfig(drift_check_every=2, camera_motion=True,
+                                                           distractor_ratio=0.0))[0] > 10
