@@ -165,7 +165,7 @@ class Driver(Participant):
 
     def lifecycle_state(self) -> str:
         """The label of the node's lifecycle state (unconfigured, inactive, active, finalized)."""
-        return self.call(self.get_state_client, GetState.Request()).current_state.label
+        return self.call(self.get_state_client, GetState.Request(), resend_s=5.0).current_state.label
 
     def transition(self, label: str) -> bool:
         """Ask the node for the lifecycle transition ``label`` (configure, activate, ...); whether it succeeded."""

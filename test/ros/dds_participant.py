@@ -43,11 +43,21 @@ class Participant:
         """Spin for ``seconds``."""
         self.spin_until(lambda: False, seconds)
 
-    def call(self, client: Client, request: Any, timeout_s: float = TIMEOUT_S) -> Any:
-        """Call a service once it is available and wait for the response (each within ``timeout_s``)."""
+    def call(self, client: Client, request: Any, timeout_s: float = TIMEOUT_S, resend_s: float | None = None) -> Any:
+        """Call a service once it is available and wait for the response (each within ``timeout_s``).
+
+        ``resend_s``, for a request that may be repeated (a query): send it again after that many seconds without a
+        response. A server that answers before its response writer has matched this client drops the response
+        ("failed to send response (timeout)"), even though the service already looked ready here.
+        """
         assert self.spin_until(client.service_is_ready, timeout_s), f"{client.srv_name} is not available"
-        future = client.call_async(request)
-        assert self.spin_until(future.done, timeout_s), f"no response from {client.srv_name}"
+        deadline = time.monotonic() + timeout_s
+        while True:
+            future = client.call_async(request)
+            wait_s = min(resend_s or timeout_s, deadline - time.monotonic())
+            if self.spin_until(future.done, wait_s) or time.monotonic() >= deadline:
+                break
+        assert future.done(), f"no response from {client.srv_name}"
         return future.result()
 
     def close(self) -> None:
