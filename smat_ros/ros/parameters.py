@@ -3,7 +3,8 @@ smat_tracker node's table.
 
 A node's parameters dataclass is built with :func:`parameter_field`; ``parameter_handling.declare_all`` declares its
 fields on the node with their :func:`descriptor` (rclpy then enforces the type, the range and read-only, at start and
-at every run-time change) and :func:`check` adds what a descriptor cannot say (choices, the device pattern).
+at every run-time change) and :func:`check` adds what a descriptor cannot say (choices, patterns such as the
+device's).
 
 The tracker node's parameters are :class:`NodeParameters`: types and ranges are enforced when a parameter is
 declared; :func:`check` (names, choices, device) runs again at every configure transition, so a bad value leaves the
@@ -32,9 +33,12 @@ IMAGE_QOS_CHOICES = ("sensor_data", "reliable")
 
 
 def parameter_field(default: Any, description: str, *, dynamic: bool = False, low: float | None = None,
-                    high: float | None = None, choices: tuple[str, ...] = ()) -> Any:
-    """A parameters-dataclass field whose metadata holds the ROS descriptor's facts (every node's parameters)."""
-    metadata = {"description": description, "dynamic": dynamic, "range": (low, high), "choices": choices}
+                    high: float | None = None, choices: tuple[str, ...] = (),
+                    pattern: tuple[re.Pattern[str], str] | None = None) -> Any:
+    """A parameters-dataclass field whose metadata holds the ROS descriptor's facts (every node's parameters);
+    ``pattern`` is a regular expression a string value must match in full and the words that say what it allows."""
+    metadata = {"description": description, "dynamic": dynamic, "range": (low, high), "choices": choices,
+                "pattern": pattern}
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -46,7 +50,8 @@ class NodeParameters:
                                             "until a lifecycle manager or `ros2 lifecycle set` moves it)")
     checkpoint: str = parameter_field("", "SMAT weights file: official .pth.tar, a state_dict .pth, or .safetensors "
                                           "(empty: the bundled demo weights)")
-    device: str = parameter_field("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N")
+    device: str = parameter_field("auto", "torch device: auto (CUDA when available), cpu, cuda or cuda:N",
+                                  pattern=(DEVICE_PATTERN, "auto, cpu, cuda or cuda:N"))
     backend: str = parameter_field("auto", "inference backend (auto: onnxruntime for fp32 on CPU, openvino for "
                                            "int8/bf16 when installed, torch on CUDA)",
                                    choices=BACKEND_CHOICES)
@@ -200,8 +205,8 @@ def check(name: str, value: Any, defaults: Any = DEFAULTS) -> str | None:
         return f"parameter {name!r} must be in [{low}, {high}], got {value}"
     if meta["choices"] and value not in meta["choices"]:
         return f"parameter {name!r} must be one of {', '.join(meta['choices'])}, got {value!r}"
-    if name == "device" and not DEVICE_PATTERN.fullmatch(value):
-        return f"parameter 'device' must be auto, cpu, cuda or cuda:N, got {value!r}"
+    if meta["pattern"] and not meta["pattern"][0].fullmatch(value):
+        return f"parameter {name!r} must be {meta['pattern'][1]}, got {value!r}"
     return None
 
 

@@ -14,7 +14,16 @@ from rcl_interfaces.msg import ParameterType
 
 from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.follow.states import StateConfig
-from smat_ros.ros.parameters import DEFAULTS, FIELDS, check, check_together, descriptor, follow_configs, is_dynamic
+from smat_ros.ros.parameters import (
+    DEFAULTS,
+    FIELDS,
+    check,
+    check_together,
+    descriptor,
+    follow_configs,
+    is_dynamic,
+    parameter_field,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +57,17 @@ def test_invalid_values_are_rejected_with_a_reason(name, value, words):
     reason = check(name, value)
     assert reason is not None
     assert re.search(words, reason), reason
+
+
+def test_a_pattern_belongs_to_its_field_not_to_a_name():
+    @dataclasses.dataclass(frozen=True)
+    class Other:
+        device: str = parameter_field("camera0", "a camera, not a torch device")
+        tag: str = parameter_field("a1", "a tag", pattern=(re.compile(r"[a-z]+\d+"), "letters then digits"))
+
+    assert check("device", "/dev/video2", Other()) is None
+    assert check("tag", "a1b", Other()) == "parameter 'tag' must be letters then digits, got 'a1b'"
+    assert check("tag", "abc12", Other()) is None
 
 
 def test_descriptors_carry_type_range_and_read_only():
