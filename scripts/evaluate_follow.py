@@ -45,13 +45,12 @@ from smat_ros.follow.scenarios import (
 from smat_ros.follow.states import StateConfig, TrackEvent, TrackState
 from smat_ros.follow.target import TargetEstimator, TargetView
 from smat_ros.tracker import Tracker, TrackResult
-from smat_ros.train.synthetic import FOLLOW_CROSSINGS, FOLLOW_CROWDS, render_sequence
+from smat_ros.train.synthetic import FOLLOW_CROSSINGS, FOLLOW_CROWDS, FOLLOW_FRAME_PERIOD_S, render_sequence
 from smat_ros.video import list_images, read_image
 
 ROOT = Path(__file__).resolve().parents[1]
 VTEST = ROOT / "test" / "fixtures" / "vtest_person"
 WEIGHTS = ROOT / "weights" / "smat_demo.safetensors"
-STAMP_PERIOD_S = 0.1  # vtest is 10 fps
 HIDDEN_VISIBILITY = 0.3  # a synthetic target less visible than this cannot be seen
 BACK_WITHIN = 15  # frames within which the issue asks the track to be back on the target
 # the demo network's box is on the person up to this vtest frame (checked by eye: on frame 33 it jumps onto the two
@@ -85,7 +84,7 @@ def run_track(tracker: Tracker, frames: list[np.ndarray], init: tuple[float, ...
     boxes, seconds = [tuple(init)], []
     for index, frame in enumerate(frames[1:], 1):
         start = time.perf_counter()
-        result = tracker.track(frame, stamp=index * STAMP_PERIOD_S)
+        result = tracker.track(frame, stamp=index * FOLLOW_FRAME_PERIOD_S)
         seconds.append(time.perf_counter() - start)
         results.append(result)
         boxes.append(result.box)
@@ -156,13 +155,13 @@ def chase_m(scenario: Scenario, results: list[TrackResult | None], wrong: list[b
     view_fields = [field.name for field in dataclasses.fields(TargetView)]
     metres = 0.0
     for i, r in enumerate(results):
-        stamp = i * STAMP_PERIOD_S
+        stamp = i * FOLLOW_FRAME_PERIOD_S
         if r is None:  # frame 0: the target is set on it
             r = TrackResult(scenario.truth[0], 1.0, TrackState.TRACKING, TrackEvent.STARTED)
         estimate = estimator.update(r.box, r.score, r.state, r.event, r.seconds_since_seen, stamp, width, height)
         observation = TargetObservation(**{name: getattr(estimate, name) for name in view_fields}, track_id="target")
         command = controller.on_target(observation, received_s=stamp)
-        metres += command.forward * STAMP_PERIOD_S if wrong[i] else 0.0
+        metres += command.forward * FOLLOW_FRAME_PERIOD_S if wrong[i] else 0.0
     return metres
 
 

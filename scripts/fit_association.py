@@ -28,12 +28,11 @@ from smat_ros.errors import SmatError
 from smat_ros.follow.association import CUES, CandidateCues, fit_association, roc_auc, save_association
 from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.tracker import Tracker
-from smat_ros.train.synthetic import FOLLOW_CROSSINGS, FOLLOW_CROWDS, render_sequence
+from smat_ros.train.synthetic import FOLLOW_CROSSINGS, FOLLOW_CROWDS, FOLLOW_FRAME_PERIOD_S, render_sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "weights" / "smat_demo.safetensors"
 OUT = ROOT / "weights" / "smat_demo_association.json"
-STAMP_PERIOD_S = 0.1
 TARGET_IOU, OTHER_IOU = 0.5, 0.1  # a candidate at least this much on the true box is the target, below that another
 FIT_SEARCH = ReacquireConfig(drift_check_every=2, camera_motion=True)  # the follow-me settings, association off
 
@@ -43,7 +42,7 @@ def candidates(tracker: Tracker, frames: list[np.ndarray], truth: np.ndarray) ->
     tracker.initialize(frames[0], truth[0], stamp=0.0)
     out = []
     for index, frame in enumerate(frames[1:], 1):
-        for candidate in tracker.track(frame, stamp=index * STAMP_PERIOD_S).candidates:
+        for candidate in tracker.track(frame, stamp=index * FOLLOW_FRAME_PERIOD_S).candidates:
             overlap = box_iou(candidate.box, tuple(truth[index]))
             if overlap >= TARGET_IOU or overlap < OTHER_IOU:
                 out.append((candidate.cues, bool(overlap >= TARGET_IOU)))

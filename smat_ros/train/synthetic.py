@@ -47,6 +47,7 @@ FOLLOW_CROWDS = SyntheticConfig(sequences=1, frames=60, width=384, height=288, m
                                 distractors=6, max_speed=5.0, walkers=0.95, static_camera=0.9, posts=4,
                                 posts_on_path=0.5)
 FOLLOW_CROSSINGS = dataclasses.replace(FOLLOW_CROWDS, crossings=2)
+FOLLOW_FRAME_PERIOD_S = 0.1  # seconds between the follow-me scenes' frames (10 fps, as the vtest frames)
 
 
 def procedural_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:

@@ -13,7 +13,7 @@ from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.follow.scenarios import wrong_target_frames
 from smat_ros.follow.states import TrackState
 from smat_ros.tracker import Tracker
-from smat_ros.train.synthetic import SyntheticConfig, render_sequence
+from smat_ros.train.synthetic import FOLLOW_FRAME_PERIOD_S, SyntheticConfig, render_sequence
 from smat_ros.video import list_images, read_image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,8 @@ def vtest() -> tuple[list[np.ndarray], list[tuple[float, ...]]]:
     init = tuple(float(v) for v in (VTEST / "init.txt").read_text().split(","))
     tracker = Tracker.from_checkpoint(DEMO, device="cpu")
     tracker.initialize(frames[0], init, stamp=0.0)
-    return frames, [init] + [tracker.track(f, stamp=0.1 * i).box for i, f in enumerate(frames[1:], 1)]
+    boxes = [tracker.track(f, stamp=FOLLOW_FRAME_PERIOD_S * i).box for i, f in enumerate(frames[1:], 1)]
+    return frames, [init, *boxes]
 
 
 SceneRun = Callable[[SyntheticConfig, int, ReacquireConfig], tuple[int, list[Candidate]]]
@@ -47,7 +48,7 @@ def track_scene() -> SceneRun:
         tracker.initialize(frames[0], truth[0], stamp=0.0)
         states, boxes, candidates = [TrackState.TRACKING], [tuple(truth[0])], []
         for i, frame in enumerate(frames[1:], 1):
-            result = tracker.track(frame, stamp=0.1 * i)
+            result = tracker.track(frame, stamp=FOLLOW_FRAME_PERIOD_S * i)
             states.append(result.state)
             boxes.append(result.box)
             candidates += result.candidates
