@@ -4,7 +4,8 @@
 Prints one table row per sequence: frames from the event to the track being back on the target (IoU >= 0.5),
 frames spent TRACKING someone else after a re-acquisition onto him, frames the network drifted off the target before
 the loss was seen, frames LOST, the time per frame with re-acquisition on against the same sequence tracked with it
-off (measured in this run), for a track not back within 15 frames what the search saw of the target, and for a
+off (measured in this run), for a track not back within 15 frames what the search saw of the target and what the
+network sees with its search crop centred on him (as a perfect search would place it), and for a
 re-acquisition onto something else the frame, score and backward check of that candidate. The vtest
 truth is the box the same network gives on the unchanged frames (shifted with the jerk), as the issue asks, on the
 frames where that box is on him (0-32, played forward and back); the synthetic truth is the generator's.
@@ -91,14 +92,16 @@ def run_track(tracker: Tracker, frames: list[np.ndarray], init: tuple[float, ...
     return results, boxes, seconds
 
 
-def reason(scenario: Scenario, results: list[TrackResult | None], back: int | None, wrong: list[bool]) -> str:
+def reason(scenario: Scenario, tracker: Tracker, results: list[TrackResult | None], back: int | None,
+           wrong: list[bool]) -> str:
     """Why a track did not come back within BACK_WITHIN frames, and which re-acquisitions took something else."""
-    parts = (not_back(scenario, results, back), wrong_takes(scenario, results, wrong))
+    parts = (not_back(scenario, tracker, results, back), wrong_takes(scenario, results, wrong))
     return "; ".join(part for part in parts if part)
 
 
-def not_back(scenario: Scenario, results: list[TrackResult | None], back: int | None) -> str:
-    """Why a track did not come back within BACK_WITHIN frames: what the search saw of the target while LOST."""
+def not_back(scenario: Scenario, tracker: Tracker, results: list[TrackResult | None], back: int | None) -> str:
+    """Why a track did not come back within BACK_WITHIN frames: what the search saw of the target while LOST, and
+    what ``tracker``'s network sees with its search crop centred on him (the truth) at his size on those frames."""
     if back is not None and back <= BACK_WITHIN:
         return ""
     lost = [(i, r) for i, r in enumerate(results) if r is not None and r.state == TrackState.LOST
@@ -109,7 +112,21 @@ def not_back(scenario: Scenario, results: list[TrackResult | None], back: int | 
     proposed = sum(r.proposal is not None and box_iou(r.proposal, scenario.truth[i]) >= BACK_IOU for i, r in lost)
     refusals = collections.Counter(r.refused for r in on if r.refused)
     seen = f"on him in the window {len(on)} of {len(lost)} LOST frames, proposed by a tile {proposed} times"
-    return seen + ("; refused: " + ", ".join(f"{k} {n}" for k, n in refusals.most_common()) if refusals else "")
+    seen += ("; refused: " + ", ".join(f"{k} {n}" for k, n in refusals.most_common()) if refusals else "")
+    return seen + "; " + centred_view(scenario, tracker, [i for i, _ in lost])
+
+
+def centred_view(scenario: Scenario, tracker: Tracker, frames: list[int]) -> str:
+    """How often the network (the target set on frame 0 again) has the target on ``frames`` with its search crop
+    centred on the true box at the true size, as a perfect search would place it, and his median score there."""
+    tracker.initialize(scenario.frames[0], scenario.truth[0], stamp=0.0)
+    scores = []
+    for i in frames:
+        box, score = tracker.locate(scenario.frames[i], scenario.truth[i])
+        if box_iou(box, scenario.truth[i]) >= BACK_IOU:
+            scores.append(score)
+    found = f", median score {statistics.median(scores):.2f}" if scores else ""
+    return f"centred on him at his size the network has him on {len(scores)} of them{found}"
 
 
 def wrong_takes(scenario: Scenario, results: list[TrackResult | None], wrong: list[bool]) -> str:
@@ -139,7 +156,7 @@ def evaluate(scenario: Scenario, on: Tracker, off: Tracker) -> Row:
     return Row(scenario.name, recovery.frames_to_reacquire, recovery.wrong_frames, recovery.stale_frames,
                recovery.lost_frames, 1e3 * statistics.mean(seconds_on), 1e3 * statistics.mean(seconds_off),
                1e3 * statistics.mean(lost) if lost else None, 1e3 * statistics.mean(tracking) if tracking else None,
-               reason(scenario, results, recovery.frames_to_reacquire, wrong),
+               reason(scenario, on, results, recovery.frames_to_reacquire, wrong),
                (chase_m(scenario, results, wrong, ControllerConfig()),
                 chase_m(scenario, results, wrong, ControllerConfig(reacquired_hold_s=0.0))))
 
