@@ -5,11 +5,9 @@ Frames are HxWx3 uint8 **RGB** numpy arrays (the reference's channel order); box
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 import logging
 import math
-import statistics
 import sys
 import time
 import warnings
@@ -36,19 +34,17 @@ from smat_ros.crop import (
 )
 from smat_ros.device import resolve_device
 from smat_ros.errors import NetworkOutputError, NotInitializedError
-from smat_ros.follow.appearance import AppearanceModel
 from smat_ros.follow.association import AssociationModel, Candidate, CandidateCues, configured_association
 from smat_ros.follow.camera_motion import CameraMotionEstimator, CameraShift
 from smat_ros.follow.distractors import DistractorMemory, cell_centre, secondary_peaks
-from smat_ros.follow.motion import ConstantVelocityFilter
-from smat_ros.follow.reacquire import PIXEL_MOTION, ReacquireConfig, ReacquisitionSearch, box_at, similar_size
+from smat_ros.follow.memory import TargetMemory
+from smat_ros.follow.reacquire import ReacquireConfig, ReacquisitionSearch, box_at, similar_size
 from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
 from smat_ros.model import SMAT, decode_boxes
 
 log = logging.getLogger(__name__)
 
 SAME_PLACE_IOU = 0.5  # boxes overlapping this much on consecutive frames are the same thing
-RECENT_SIZES = 15  # seen boxes whose median size is the target's size while LOST (a few drifting boxes do not count)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,16 +159,13 @@ class Tracker:
         self._association = use_association(search)  # the candidate association (association_*)
         self._search = ReacquisitionSearch(search, config.search_factor) if search else None
         self._candidates: list[Candidate] = []  # this LOST frame's candidates for TrackResult.candidates
-        self._seen_box: Box | None = None  # where the target was last seen (the probe while LOST)
+        self._memory = TargetMemory()  # where the target was last seen, its usual size, motion and colours
         self._tracked_frames = 0  # TRACKING frames since the target was set or re-acquired (for the drift check)
         self._failed_checks = 0  # drift checks failed in a row
         self._verified_seen: tuple[Box, float] = ((0.0, 0.0, 0.0, 0.0), 0.0)  # last box that passed it, its stamp
-        self._sizes: collections.deque[tuple[float, float]] = collections.deque(maxlen=RECENT_SIZES)  # seen w, h
         self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
         self._verify_failed: Box | None = None  # a LOST-time box the backward check refused on the last frame
         self._candidate_far = False  # whether it was found by a tile (away from where the target was expected)
-        self._motion = ConstantVelocityFilter(PIXEL_MOTION)  # centre of the seen boxes, pixels over stamps
-        self._appearance = AppearanceModel()  # colours of the first box, a second opinion on candidates
         self._idle_reason = ""  # why a timed-out target was dropped
         self._first_search: tuple[np.ndarray, float, Box] | None = None  # the first frame's search crop, for verify()
         self._frame_shape: tuple[int, ...] = ()  # of the last frame seen, to plan a search after a reconfigure
@@ -247,9 +240,9 @@ class Tracker:
         if reacquire is not None:
             self._association = association
             self._search = ReacquisitionSearch(search, self.config.search_factor) if search else None
-            if self._search and self._states.state == TrackState.LOST and self._seen_box and self._frame_shape:
-                self._box = self._seen_box
-                self._search.start(self._frame_shape, (0.0, 0.0, *self._usual_size()))
+            if self._search and self._states.state == TrackState.LOST and self._memory.box and self._frame_shape:
+                self._box = self._memory.box
+                self._search.start(self._frame_shape, (0.0, 0.0, *self._memory.usual_size()))
             self._candidate = None
             self._configure_camera()
 
@@ -267,7 +260,7 @@ class Tracker:
         """Forget the target."""
         self._template = self._first_search = None
         self._box = None
-        self._seen_box = self._candidate = None
+        self._memory.box = self._candidate = None
         self._idle_reason = ""
         self._states.clear()
         self._distractors.clear()
@@ -283,19 +276,14 @@ class Tracker:
         self._template = self.backend.template_features(crop)
         search, resize_factor = sample_target(frame, target, self.config.search_factor, self.config.search_size)
         self._first_search = (search, resize_factor, target)
-        self._box = self._seen_box = target
+        self._box = target
         self._candidate = None
         self._idle_reason = ""
         stamp_s = time.monotonic() if stamp is None else float(stamp)
         self._states.start(stamp_s)
-        self._motion.reset()
-        self._motion.update(*box_centre(target), stamp_s)
-        self._sizes.clear()
-        self._sizes.append((target[2], target[3]))
+        self._memory.start(frame, target, stamp_s, colours=self._search is not None)
         self._restart_drift_check(target, stamp_s)
         self._distractors.clear()
-        if self._search is not None:
-            self._appearance.start(frame, target)
         if self._camera is not None:
             self._camera.reset()
             self._camera.update(frame)
@@ -354,7 +342,7 @@ class Tracker:
         if self._template is None or self._box is None:
             if self._idle_reason:
                 validate_frame(frame)
-                return TrackResult(self._seen_box or (0.0, 0.0, 0.0, 0.0), 0.0, TrackState.IDLE,
+                return TrackResult(self._memory.box or (0.0, 0.0, 0.0, 0.0), 0.0, TrackState.IDLE,
                                    reason=self._idle_reason)
             raise NotInitializedError("track() called before initialize(): set a target first")
         frame = validate_frame(frame)
@@ -377,7 +365,7 @@ class Tracker:
         if update.state == TrackState.TRACKING and self._search is not None:
             self._remember_distractors(maps, around, resize_factor, stamp_s)
         if update.event == TrackEvent.LOST and self._search is not None:
-            self._box = self._seen_box
+            self._box = self._memory.box
             self._candidate = None
             self._search.start(frame.shape, self._expected_box(frame, stamp_s))
         return self._result(score, update, shift, checks)
@@ -392,12 +380,7 @@ class Tracker:
         offsets = maps.offset_map[0].float().cpu().numpy()  # [1, 2, F, F] -> [2, F, F]
         centres = [cell_centre(row, col, offsets, around, self.config.search_size, resize_factor)
                    for row, col, _ in secondary_peaks(scores, config.distractor_ratio)]
-        self._distractors.update(centres, stamp_s, self._target_size(), config.distractor_memory_s)
-
-    def _target_size(self) -> float:
-        """sqrt(w h) of the target's usual box."""
-        width, height = self._usual_size()
-        return math.sqrt(width * height)
+        self._distractors.update(centres, stamp_s, self._memory.size(), config.distractor_memory_s)
 
     def _follow_camera(self, frame: np.ndarray) -> CameraShift:
         """With camera_motion on: the camera's image shift since the last frame, the track moved by it if believed."""
@@ -417,11 +400,10 @@ class Tracker:
             return box_at((cx + dx, cy + dy), (box[2], box[3]), frame.shape)
 
         self._box = moved(self._box) if self._box is not None else None
-        self._seen_box = moved(self._seen_box) if self._seen_box is not None else None
         self._candidate = moved(self._candidate) if self._candidate is not None else None
         self._verify_failed = moved(self._verify_failed) if self._verify_failed is not None else None
         self._verified_seen = (moved(self._verified_seen[0]), self._verified_seen[1])
-        self._motion.shift(dx, dy)
+        self._memory.shift(dx, dy, frame.shape)
         self._distractors.shift(dx, dy)
 
     def _check_drift(self, frame: np.ndarray, stamp_s: float, update: StateUpdate) -> tuple[StateUpdate, int]:
@@ -440,9 +422,7 @@ class Tracker:
         if self._failed_checks < config.drift_after_checks:
             return update, 1
         box, seen_s = self._verified_seen
-        self._seen_box = box
-        self._motion.reset()
-        self._motion.update(*box_centre(box), seen_s)
+        self._memory.roll_back(box, seen_s)
         return self._states.lose(stamp_s, seen_s, f"the backward check failed {self._failed_checks} times in a "
                                  "row: the box is on something else"), 1
 
@@ -455,7 +435,7 @@ class Tracker:
         is not low, of a similar size and colour. A proposal's tile score does not count: the normal window centred
         on it must confirm it on the next frames, at the scores a tracking step gives.
         """
-        assert self._search is not None and self._seen_box is not None
+        assert self._search is not None and self._memory.box is not None
         config = self._search.config
         expected = self._expected_box(frame, stamp_s)
         confirming = self._candidate is not None
@@ -490,7 +470,7 @@ class Tracker:
         update = self._states.update(counted, stamp_s, not confirming, extra)
         if update.event == TrackEvent.REACQUIRED:
             self._box = box
-            self._motion.reset()
+            self._memory.motion.reset()  # found elsewhere: the velocity before the loss says nothing about it
             self._see(frame, box, stamp_s)
             self._restart_drift_check(box, stamp_s)
             self._candidate, self._candidate_far = None, False
@@ -506,22 +486,14 @@ class Tracker:
         self._verified_seen = (box, stamp_s)
 
     def _see(self, frame: np.ndarray, box: Box, stamp_s: float) -> None:
-        """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s``."""
-        self._seen_box = box
-        self._sizes.append((box[2], box[3]))
-        self._motion.update(*box_centre(box), stamp_s)
-        if self._search is not None:
-            self._appearance.observe(frame, box)
+        """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s`` (its colours with
+        re-acquisition on)."""
+        self._memory.see(frame, box, stamp_s, colours=self._search is not None)
 
     def _expected_box(self, frame: np.ndarray, stamp_s: float) -> Box:
         """A box of the target's usual size where its velocity takes it by ``stamp_s`` (capped), inside the frame."""
-        assert self._search is not None and self._seen_box is not None
-        horizon = min(stamp_s, self._motion.stamp_s + self._search.config.max_prediction_s)
-        return box_at(self._motion.predict(horizon), self._usual_size(), frame.shape)
-
-    def _usual_size(self) -> tuple[float, float]:
-        """The median width and height of the recent boxes where the target was seen."""
-        return statistics.median(w for w, _ in self._sizes), statistics.median(h for _, h in self._sizes)
+        assert self._search is not None and self._memory.box is not None
+        return self._memory.expected_box(frame.shape, stamp_s, self._search.config.max_prediction_s)
 
     def _refusal(self, frame: np.ndarray, box: Box, score: float, score_ok: bool, window: bool, expected: Box,
                  stamp_s: float) -> str:
@@ -532,13 +504,13 @@ class Tracker:
         config = self._search.config
         if not score_ok:
             return "score"
-        if not similar_size(box, (0.0, 0.0, *self._usual_size()), config.max_size_change):
+        if not similar_size(box, (0.0, 0.0, *self._memory.usual_size()), config.max_size_change):
             return "size"
-        colour = self._appearance.relative_similarity(frame, box)
-        if not self._appearance.accepts(colour, config.appearance_ratio):
+        colour = self._memory.appearance.relative_similarity(frame, box)
+        if not self._memory.appearance.accepts(colour, config.appearance_ratio):
             return "colour"
         if config.distractor_ratio > 0 and self._distractors.refuses(
-                box_centre(box), box_centre(expected), stamp_s, self._target_size(), config.distractor_memory_s):
+                box_centre(box), box_centre(expected), stamp_s, self._memory.size(), config.distractor_memory_s):
             return "distractor"
         cues = self._cues(box, score, window, colour, expected, stamp_s)
         probability = self._association.probability(cues) if self._association is not None else None
@@ -549,11 +521,11 @@ class Tracker:
               stamp_s: float) -> CandidateCues:
         """The association's cues of a LOST-time detection, relative to the track."""
         reference = self._states.reference_score or self._states.found_threshold()
-        size = self._target_size()
+        size = self._memory.size()
         return CandidateCues(
             score=score / max(reference, 1e-6), window=window,
             distance=math.dist(box_centre(box), box_centre(expected)) / size,
-            seconds=max(stamp_s - self._motion.stamp_s, 0.0),
+            seconds=max(stamp_s - self._memory.motion.stamp_s, 0.0),
             size=abs(math.log(max(math.sqrt(box[2] * box[3]), 1e-6) / size)),
             colour=colour or 0.0)
 
@@ -586,7 +558,7 @@ class Tracker:
             log.warning("%s", update.reason)
             self._template = None
             self._idle_reason = update.reason
-        box = self._box if self._box is not None else self._seen_box
+        box = self._box if self._box is not None else self._memory.box
         return TrackResult(cast(Box, box), score, update.state, update.event, update.seconds_since_seen, update.reason,
                            searches, detection=detection, refused=refused, proposal=proposal,
                            candidates=candidates, camera_shift=shift)

@@ -37,10 +37,6 @@ from collections.abc import Sequence
 
 from smat_ros.config import ConfigError
 from smat_ros.crop import Box, box_centre
-from smat_ros.follow.motion import MotionConfig
-
-# the box centre's motion in pixels: the tracker's boxes jitter by a few pixels, people and cars accelerate gently
-PIXEL_MOTION = MotionConfig(acceleration_std=100.0, measurement_std=5.0, initial_velocity_std=200.0)
 
 
 @dataclasses.dataclass(frozen=True)
