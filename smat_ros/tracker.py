@@ -37,6 +37,7 @@ from smat_ros.errors import NetworkOutputError, NotInitializedError
 from smat_ros.follow.association import AssociationModel, Candidate, CandidateCues, configured_association
 from smat_ros.follow.camera_motion import CameraMotionEstimator, CameraShift
 from smat_ros.follow.distractors import DistractorMemory, cell_centre, secondary_peaks
+from smat_ros.follow.drift import DriftCheck
 from smat_ros.follow.memory import TargetMemory
 from smat_ros.follow.reacquire import ReacquireConfig, ReacquisitionSearch, box_at, similar_size
 from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
@@ -160,9 +161,7 @@ class Tracker:
         self._search = ReacquisitionSearch(search, config.search_factor) if search else None
         self._candidates: list[Candidate] = []  # this LOST frame's candidates for TrackResult.candidates
         self._memory = TargetMemory()  # where the target was last seen, its usual size, motion and colours
-        self._tracked_frames = 0  # TRACKING frames since the target was set or re-acquired (for the drift check)
-        self._failed_checks = 0  # drift checks failed in a row
-        self._verified_seen: tuple[Box, float] = ((0.0, 0.0, 0.0, 0.0), 0.0)  # last box that passed it, its stamp
+        self._drift = DriftCheck()  # TRACKING frames counted for the drift check, its failures, the last verified box
         self._candidate: Box | None = None  # a re-acquisition candidate being confirmed
         self._verify_failed: Box | None = None  # a LOST-time box the backward check refused on the last frame
         self._candidate_far = False  # whether it was found by a tile (away from where the target was expected)
@@ -282,7 +281,7 @@ class Tracker:
         stamp_s = time.monotonic() if stamp is None else float(stamp)
         self._states.start(stamp_s)
         self._memory.start(frame, target, stamp_s, colours=self._search is not None)
-        self._restart_drift_check(target, stamp_s)
+        self._drift.restart(target, stamp_s)
         self._distractors.clear()
         if self._camera is not None:
             self._camera.reset()
@@ -402,7 +401,7 @@ class Tracker:
         self._box = moved(self._box) if self._box is not None else None
         self._candidate = moved(self._candidate) if self._candidate is not None else None
         self._verify_failed = moved(self._verify_failed) if self._verify_failed is not None else None
-        self._verified_seen = (moved(self._verified_seen[0]), self._verified_seen[1])
+        self._drift.shift(dx, dy, frame.shape)
         self._memory.shift(dx, dy, frame.shape)
         self._distractors.shift(dx, dy)
 
@@ -411,19 +410,16 @@ class Tracker:
         failures in a row (the network follows something else), back to the last verified box. Network runs spent."""
         assert self._search is not None and self._box is not None
         config = self._search.config
-        self._tracked_frames += 1
-        if config.drift_check_every == 0 or self._tracked_frames % config.drift_check_every:
+        if not self._drift.due(config.drift_check_every):
             return update, 0
         if self._verified(frame, self._box):
-            self._failed_checks = 0
-            self._verified_seen = (self._box, stamp_s)
+            self._drift.passed(self._box, stamp_s)
             return update, 1
-        self._failed_checks += 1
-        if self._failed_checks < config.drift_after_checks:
+        if not self._drift.failed(config.drift_after_checks):
             return update, 1
-        box, seen_s = self._verified_seen
+        box, seen_s = self._drift.verified
         self._memory.roll_back(box, seen_s)
-        return self._states.lose(stamp_s, seen_s, f"the backward check failed {self._failed_checks} times in a "
+        return self._states.lose(stamp_s, seen_s, f"the backward check failed {self._drift.failures} times in a "
                                  "row: the box is on something else"), 1
 
     def _track_lost(self, frame: np.ndarray, stamp_s: float, shift: CameraShift) -> TrackResult:
@@ -472,18 +468,13 @@ class Tracker:
             self._box = box
             self._memory.motion.reset()  # found elsewhere: the velocity before the loss says nothing about it
             self._see(frame, box, stamp_s)
-            self._restart_drift_check(box, stamp_s)
+            self._drift.restart(box, stamp_s)
             self._candidate, self._candidate_far = None, False
         elif proposal is not None:
             self._candidate, self._candidate_far = proposal[0], True
         return self._result(score if proposal is None else proposal[1], update, shift, runs, detection=box,
                             refused=refused, proposal=proposal[0] if proposal else None,
                             candidates=tuple(self._candidates))
-
-    def _restart_drift_check(self, box: Box, stamp_s: float) -> None:
-        """Count TRACKING frames for the drift check afresh from a box known to be the target."""
-        self._tracked_frames = self._failed_checks = 0
-        self._verified_seen = (box, stamp_s)
 
     def _see(self, frame: np.ndarray, box: Box, stamp_s: float) -> None:
         """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s`` (its colours with
