@@ -116,6 +116,19 @@ def box_centre(box: Sequence[float]) -> tuple[float, float]:
     return box[0] + 0.5 * box[2], box[1] + 0.5 * box[3]
 
 
+def box_at(centre: tuple[float, float], size: tuple[float, float], frame_shape: Sequence[int]) -> Box:
+    """A box of ``size`` (w, h) centred on ``centre``, moved inside the frame (a prediction off it keeps its size)."""
+    cx = min(max(centre[0], 0.0), frame_shape[1] - 1.0)
+    cy = min(max(centre[1], 0.0), frame_shape[0] - 1.0)
+    return (cx - 0.5 * size[0], cy - 0.5 * size[1], size[0], size[1])
+
+
+def shift_box(box: Box, dx: float, dy: float, frame_shape: Sequence[int]) -> Box:
+    """``box`` moved by (dx, dy) (a camera's image shift), its centre kept inside the frame."""
+    cx, cy = box_centre(box)
+    return box_at((cx + dx, cy + dy), (box[2], box[3]), frame_shape)
+
+
 def map_box_back(box_in_crop: Sequence[float], previous: Box, search_size: int, resize_factor: float) -> Box:
     """Box (cx, cy, w, h) in crop pixels scaled to the frame -> frame box (x, y, w, h) around the previous centre."""
     cx, cy, w, h = box_in_crop

@@ -29,6 +29,7 @@ from smat_ros.crop import (
     hann_window,
     map_box_back,
     sample_target,
+    shift_box,
     validate_box,
     validate_frame,
 )
@@ -39,7 +40,7 @@ from smat_ros.follow.camera_motion import CameraMotionEstimator, CameraShift
 from smat_ros.follow.distractors import DistractorMemory, cell_centre, secondary_peaks
 from smat_ros.follow.drift import DriftCheck
 from smat_ros.follow.memory import TargetMemory
-from smat_ros.follow.reacquire import ReacquireConfig, ReacquisitionSearch, box_at, similar_size
+from smat_ros.follow.reacquire import ReacquireConfig, ReacquisitionSearch, similar_size
 from smat_ros.follow.states import StateConfig, StateUpdate, TrackEvent, TrackState, TrackStateMachine
 from smat_ros.model import SMAT, decode_boxes
 
@@ -393,14 +394,13 @@ class Tracker:
     def _move_track(self, frame: np.ndarray, dx: float, dy: float) -> None:
         """Move every box of the track on the image by (dx, dy) (the camera moved), keeping their centres on it."""
 
-        def moved(box: Box) -> Box:
-            """``box`` shifted, its centre kept inside the frame."""
-            cx, cy = box_centre(box)
-            return box_at((cx + dx, cy + dy), (box[2], box[3]), frame.shape)
+        def moved(box: Box | None) -> Box | None:
+            """``box`` shifted (None stays None)."""
+            return shift_box(box, dx, dy, frame.shape) if box is not None else None
 
-        self._box = moved(self._box) if self._box is not None else None
-        self._candidate = moved(self._candidate) if self._candidate is not None else None
-        self._verify_failed = moved(self._verify_failed) if self._verify_failed is not None else None
+        self._box = moved(self._box)
+        self._candidate = moved(self._candidate)
+        self._verify_failed = moved(self._verify_failed)
         self._drift.shift(dx, dy, frame.shape)
         self._memory.shift(dx, dy, frame.shape)
         self._distractors.shift(dx, dy)

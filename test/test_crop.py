@@ -5,7 +5,17 @@ import cv2
 import numpy as np
 import pytest
 
-from smat_ros.crop import MIN_BOX_SIDE_PX, clip_box, crop_side, hann_window, map_box_back, sample_target, validate_box
+from smat_ros.crop import (
+    MIN_BOX_SIDE_PX,
+    box_at,
+    clip_box,
+    crop_side,
+    hann_window,
+    map_box_back,
+    sample_target,
+    shift_box,
+    validate_box,
+)
 from smat_ros.errors import InputError
 
 
@@ -70,3 +80,15 @@ def test_huge_boxes_crop_without_allocating_the_padded_square() -> None:
     for box in [(0, 0, 1e308, 1e308), (0, 0, float("nan"), 5), (0, 0, -3, 4)]:
         with pytest.raises(InputError):
             sample_target(image, box, 4.0, 32)
+
+
+def test_a_box_placed_off_the_frame_keeps_its_size_with_its_centre_on_the_frame() -> None:
+    shape = (576, 768, 3)
+    assert box_at((-500.0, 1000.0), (40.0, 90.0), shape) == (-20.0, 575.0 - 45.0, 40.0, 90.0)
+    assert box_at((100.0, 200.0), (40.0, 90.0), shape) == (80.0, 155.0, 40.0, 90.0)
+
+
+def test_shift_box_moves_it_and_keeps_its_centre_on_the_frame() -> None:
+    shape = (240, 320, 3)
+    assert shift_box((100.0, 50.0, 20.0, 40.0), -30.0, 12.0, shape) == (70.0, 62.0, 20.0, 40.0)
+    assert shift_box((300.0, 50.0, 20.0, 40.0), 100.0, 0.0, shape) == (309.0, 50.0, 20.0, 40.0)

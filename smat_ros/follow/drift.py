@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from smat_ros.crop import Box, box_centre
-from smat_ros.follow.reacquire import box_at
+from smat_ros.crop import Box, shift_box
 
 
 class DriftCheck:
@@ -44,5 +43,4 @@ class DriftCheck:
     def shift(self, dx: float, dy: float, frame_shape: Sequence[int]) -> None:
         """Move the verified box by the camera's image shift (dx, dy), its centre kept on the frame."""
         box, stamp_s = self.verified
-        cx, cy = box_centre(box)
-        self.verified = (box_at((cx + dx, cy + dy), (box[2], box[3]), frame_shape), stamp_s)
+        self.verified = (shift_box(box, dx, dy, frame_shape), stamp_s)

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from smat_ros.crop import Box, box_centre
+from smat_ros.crop import Box, box_at, box_centre, shift_box
 from smat_ros.follow.appearance import AppearanceModel
 from smat_ros.follow.motion import ConstantVelocityFilter, MotionConfig
-from smat_ros.follow.reacquire import box_at
 
 # the box centre's motion in pixels: the tracker's boxes jitter by a few pixels, people and cars accelerate gently
 PIXEL_MOTION = MotionConfig(acceleration_std=100.0, measurement_std=5.0, initial_velocity_std=200.0)
@@ -75,6 +74,5 @@ class TargetMemory:
         """Move the remembered box and motion by the camera's image shift (dx, dy), the box's centre kept on the
         frame."""
         if self.box is not None:
-            self.box = box_at((box_centre(self.box)[0] + dx, box_centre(self.box)[1] + dy),
-                              (self.box[2], self.box[3]), frame_shape)
+            self.box = shift_box(self.box, dx, dy, frame_shape)
         self.motion.shift(dx, dy)

@@ -133,13 +133,6 @@ def crop_overlaps(box: Box, frame_shape: Sequence[int], search_factor: float, ti
     return -half < cx < frame_shape[1] + half and -half < cy < frame_shape[0] + half
 
 
-def box_at(centre: tuple[float, float], size: tuple[float, float], frame_shape: Sequence[int]) -> Box:
-    """A box of ``size`` (w, h) centred on ``centre``, moved inside the frame (a prediction off it keeps its size)."""
-    cx = min(max(centre[0], 0.0), frame_shape[1] - 1.0)
-    cy = min(max(centre[1], 0.0), frame_shape[0] - 1.0)
-    return (cx - 0.5 * size[0], cy - 0.5 * size[1], size[0], size[1])
-
-
 def similar_size(box: Box, reference: Box, max_change: float) -> bool:
     """Whether ``box``'s width and height are each within a factor ``max_change`` of ``reference``'s."""
     return all(1.0 / max_change <= a / b <= max_change for a, b in ((box[2], reference[2]), (box[3], reference[3])))

@@ -11,7 +11,6 @@ from smat_ros.crop import box_iou as iou
 from smat_ros.follow.reacquire import (
     ReacquireConfig,
     ReacquisitionSearch,
-    box_at,
     crop_overlaps,
     similar_size,
     tile_box,
@@ -63,11 +62,6 @@ def test_size_check() -> None:
     assert similar_size((0, 0, 40, 90), BOX, 1.5)
     assert not similar_size((0, 0, 80, 90), BOX, 1.5)
     assert not similar_size((0, 0, 40, 50), BOX, 1.5)
-
-
-def test_expected_box_off_the_frame_keeps_its_size() -> None:
-    assert box_at((-500.0, 1000.0), (40.0, 90.0), SHAPE) == (-20.0, 575.0 - 45.0, 40.0, 90.0)
-    assert box_at((100.0, 200.0), (40.0, 90.0), SHAPE) == (80.0, 155.0, 40.0, 90.0)
 
 
 def test_scoring_tells_a_wrong_reacquisition_from_drift() -> None:
