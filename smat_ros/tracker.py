@@ -466,8 +466,7 @@ class Tracker:
         update = self._states.update(counted, stamp_s, not confirming, extra)
         if update.event == TrackEvent.REACQUIRED:
             self._box = box
-            self._memory.motion.reset()  # found elsewhere: the velocity before the loss says nothing about it
-            self._see(frame, box, stamp_s)
+            self._memory.found_again(frame, box, stamp_s, colours=True)
             self._drift.restart(box, stamp_s)
             self._candidate, self._candidate_far = None, False
         elif proposal is not None:

@@ -45,6 +45,12 @@ class TargetMemory:
         if colours:
             self.appearance.observe(frame, box)
 
+    def found_again(self, frame: np.ndarray, box: Box, stamp_s: float, colours: bool) -> None:
+        """Remember ``box`` where the LOST target was found again: its velocity before the loss says nothing about
+        it, so the motion starts afresh there."""
+        self.motion.reset()
+        self.see(frame, box, stamp_s, colours)
+
     def restart_motion(self, box: Box, stamp_s: float) -> None:
         """Forget the motion measured so far: the target's centre was ``box``'s at ``stamp_s``."""
         self.motion.reset()

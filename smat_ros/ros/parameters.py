@@ -7,7 +7,7 @@ at every run-time change) and :func:`check` adds what a descriptor cannot say (c
 device's).
 
 The tracker node's parameters are :class:`NodeParameters`: types and ranges are enforced when a parameter is
-declared; :func:`check` (names, choices, device) runs again at every configure transition, so a bad value leaves the
+declared; :func:`check` (names, choices, patterns) runs again at every configure transition, so a bad value leaves the
 node unconfigured with the reason. ``config/tracker.yaml`` repeats these defaults (a test keeps the two equal).
 """
 from __future__ import annotations

@@ -78,6 +78,16 @@ def test_roll_back_restarts_the_motion_from_the_verified_box() -> None:
     assert expected[0] + expected[2] / 2 == pytest.approx(50.0)
 
 
+def test_found_again_forgets_the_velocity_before_the_loss() -> None:
+    memory = TargetMemory()
+    walked(memory, 0.0, 10.0, 10)  # 100 px/s
+    memory.found_again(FRAME, (200.0, 100.0, 20.0, 40.0), 3.0, colours=False)
+    assert memory.box == (200.0, 100.0, 20.0, 40.0)
+    expected = memory.expected_box(FRAME.shape, 4.0, 2.0)
+    assert expected[0] + expected[2] / 2 == pytest.approx(210.0)  # where it was found, not 100 px further
+    assert memory.usual_size() == (20.0, 40.0)  # its size counts among the recent ones
+
+
 def test_colours_are_remembered_only_when_asked() -> None:
     frame = np.full((240, 320, 3), (200, 30, 30), np.uint8)
     memory = TargetMemory()
