@@ -37,6 +37,7 @@ from smat_ros.follow.controller import ControllerConfig, FollowController, Targe
 from smat_ros.follow.reacquire import ReacquireConfig
 from smat_ros.follow.scenarios import (
     BACK_IOU,
+    HIDDEN_VISIBILITY,
     Scenario,
     black_out,
     camera_jerk,
@@ -52,7 +53,6 @@ from smat_ros.video import list_images, read_image
 ROOT = Path(__file__).resolve().parents[1]
 VTEST = ROOT / "test" / "fixtures" / "vtest_person"
 WEIGHTS = ROOT / "weights" / "smat_demo.safetensors"
-HIDDEN_VISIBILITY = 0.3  # a synthetic target less visible than this cannot be seen
 BACK_WITHIN = 15  # frames within which the issue asks the track to be back on the target
 # the demo network's box is on the person up to this vtest frame (checked by eye: on frame 33 it jumps onto the two
 # people standing at the sign post while he walks on behind it); the sequences play frames 0-32 forward, then back

@@ -16,6 +16,7 @@ from smat_ros.follow.states import TrackState
 
 WRONG_IOU = 0.3  # a TRACKING box overlapping the truth less than this is on something else
 BACK_IOU = 0.5  # a TRACKING box overlapping the truth at least this much is back on the target
+HIDDEN_VISIBILITY = 0.3  # a synthetic target less visible than this (fraction of its box) cannot be seen
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 
 from smat_ros.follow.association import Candidate
 from smat_ros.follow.reacquire import ReacquireConfig
-from smat_ros.follow.scenarios import wrong_target_frames
+from smat_ros.follow.scenarios import HIDDEN_VISIBILITY, wrong_target_frames
 from smat_ros.follow.states import TrackState
 from smat_ros.tracker import Tracker
 from smat_ros.train.synthetic import FOLLOW_FRAME_PERIOD_S, SyntheticConfig, render_sequence
@@ -43,7 +43,7 @@ def track_scene() -> SceneRun:
     def run(scene: SyntheticConfig, seed: int, config: ReacquireConfig) -> tuple[int, list[Candidate]]:
         """Frames on something else and the candidates of one tracked scene."""
         frames, truth, visible = render_sequence(scene, (), np.random.default_rng(seed))
-        hidden = {i for i, v in enumerate(visible) if v < 0.3}
+        hidden = {i for i, v in enumerate(visible) if v < HIDDEN_VISIBILITY}
         tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=config)
         tracker.initialize(frames[0], truth[0], stamp=0.0)
         states, boxes, candidates = [TrackState.TRACKING], [tuple(truth[0])], []
