@@ -39,8 +39,8 @@ def test_4k_frames_arrive_with_the_large_data_profile(ros, checkpoint_path, fram
                                     and driver.statuses[-1].frames_processed >= len(SIZES), 90.0)
         assert source.poll() is None, log.read_text()
     finally:
+        driver.close()  # before the processes it hears from go (see Participant.wait_gone)
         ros.stop(source)
-        driver.close()
         ros.stop(process)
     assert arrived, f"sizes that arrived: {sorted(seen)}; node statuses: {len(driver.statuses)}"
     assert driver.statuses[-1].frames_rejected == 0

@@ -62,6 +62,7 @@ def test_a_signal_stops_the_node_quickly_and_cleanly(ros, checkpoint_path, frame
         os.kill(pid, signum)
         code = shell.wait(timeout=30)
         stopped_s = time.monotonic() - sent
+        assert driver.wait_gone("smat_tracker"), (tmp_path / "node.log").read_text()
     finally:
         driver.close()
         ros.stop(shell)

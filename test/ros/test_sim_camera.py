@@ -85,6 +85,7 @@ def test_lockstep_geometry_over_dds(ros, tmp_path: Path) -> None:
     try:
         done = driver.spin_until(lambda: len(driver.truths) >= config.frames and process.poll() is not None, 120.0)
         assert done and process.returncode == 0, log.read_text()
+        assert driver.wait_gone("sim_camera"), log.read_text()
     finally:
         driver.close()
         ros.stop(process)
@@ -130,6 +131,7 @@ def free_run_yaws(ros, tmp_path: Path, scenario: Path, fixed: bool) -> list[floa
     try:
         done = driver.spin_until(lambda: len(driver.poses) >= 20 and process.poll() is not None, 120.0)
         assert done and process.returncode == 0, log.read_text()
+        assert driver.wait_gone("sim_camera"), log.read_text()
     finally:
         driver.node.destroy_timer(timer)
         driver.close()

@@ -121,8 +121,8 @@ def rig(ros, checkpoint_path, frames, tmp_path_factory):
     spinning.set()
     spinner.join()
     camera.close()
+    driver.close()  # before the processes it hears from go (see Participant.wait_gone)
     ros.stop(ui)
-    driver.close()
     ros.stop(process)
 
 

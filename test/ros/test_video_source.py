@@ -37,6 +37,7 @@ def test_a_frame_without_detections_is_sent_again(ros, frames, tmp_path):
                             int(driver.context.get_domain_id()), log)
     try:
         assert driver.spin_until(lambda: source.poll() is not None, 120.0), log.read_text()
+        assert driver.wait_gone("video_source"), log.read_text()
     finally:
         ros.stop(source)
         driver.close()
