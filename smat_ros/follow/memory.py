@@ -26,21 +26,22 @@ class TargetMemory:
         self.box: Box | None = None  # where the target was last seen
         self.motion = ConstantVelocityFilter(PIXEL_MOTION)  # centre of the seen boxes, pixels over stamps
         self.appearance = AppearanceModel()  # colours of the first box, a second opinion on candidates
-        self._sizes: collections.deque[tuple[float, float]] = collections.deque(maxlen=RECENT_SIZES)  # seen w, h
+        # stamp, w, h of the recent seen boxes
+        self._sizes: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=RECENT_SIZES)
 
     def start(self, frame: np.ndarray, box: Box, stamp_s: float, colours: bool) -> None:
         """Forget the last target and remember ``box``, set on ``frame`` at ``stamp_s`` (its colours if ``colours``)."""
         self.box = box
         self.restart_motion(box, stamp_s)
         self._sizes.clear()
-        self._sizes.append((box[2], box[3]))
+        self._sizes.append((stamp_s, box[2], box[3]))
         if colours:
             self.appearance.start(frame, box)
 
     def see(self, frame: np.ndarray, box: Box, stamp_s: float, colours: bool) -> None:
         """Remember ``box`` as where the target was seen on ``frame`` at ``stamp_s`` (its colours if ``colours``)."""
         self.box = box
-        self._sizes.append((box[2], box[3]))
+        self._sizes.append((stamp_s, box[2], box[3]))
         self.motion.update(*box_centre(box), stamp_s)
         if colours:
             self.appearance.observe(frame, box)
@@ -57,13 +58,17 @@ class TargetMemory:
         self.motion.update(*box_centre(box), stamp_s)
 
     def roll_back(self, box: Box, stamp_s: float) -> None:
-        """The target was last seen at ``box`` at ``stamp_s`` after all (later boxes were on something else)."""
+        """The target was last seen at ``box`` at ``stamp_s`` after all (later boxes were on something else, and
+        their sizes no longer count)."""
         self.box = box
         self.restart_motion(box, stamp_s)
+        kept = [size for size in self._sizes if size[0] <= stamp_s] or [(stamp_s, box[2], box[3])]
+        self._sizes.clear()
+        self._sizes.extend(kept)
 
     def usual_size(self) -> tuple[float, float]:
         """The median width and height of the recent boxes where the target was seen."""
-        return statistics.median(w for w, _ in self._sizes), statistics.median(h for _, h in self._sizes)
+        return statistics.median(w for _, w, _ in self._sizes), statistics.median(h for _, _, h in self._sizes)
 
     def size(self) -> float:
         """sqrt(w h) of the target's usual box."""

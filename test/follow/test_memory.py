@@ -78,6 +78,16 @@ def test_roll_back_restarts_the_motion_from_the_verified_box() -> None:
     assert expected[0] + expected[2] / 2 == pytest.approx(50.0)
 
 
+def test_roll_back_forgets_the_sizes_of_the_later_boxes() -> None:
+    memory = TargetMemory()
+    walked(memory, 0.0, 10.0, 5)  # 20x40 boxes until 0.4 s
+    for i in range(5, 11):
+        memory.see(FRAME, (50.0, 100.0, 60.0, 90.0), 0.1 * i, colours=False)  # the box drifted and grew
+    assert memory.usual_size() == (60.0, 90.0)
+    memory.roll_back((40.0, 100.0, 20.0, 40.0), 0.4)
+    assert memory.usual_size() == (20.0, 40.0)
+
+
 def test_found_again_forgets_the_velocity_before_the_loss() -> None:
     memory = TargetMemory()
     walked(memory, 0.0, 10.0, 10)  # 100 px/s
