@@ -36,7 +36,7 @@ elif [ -f weights/smat_demo.safetensors ]; then
   STATE_PARAMS=(-p drift_check_every:=2 -p camera_motion:=true -p association_min:=0.1)
   echo "NOTE: using the demo weights (weights/MODEL_CARD.md): two CPU hours of training on synthetic scenes, no real" >&2
   echo "NOTE: tracking data. They follow the walking person to the sign post; where the box drifts onto the group he" >&2
-  echo "NOTE: joins, the drift check reports LOST (docs/follow.md)." >&2
+  echo "NOTE: joins, the drift check reports LOST, and he is found again as he walks out of it (docs/follow.md)." >&2
   echo "NOTE: For the paper's tracker run   SMAT_CHECKPOINT=/path/to/MobileViTv2_Track_ep0300.pth.tar scripts/demo.sh" >&2
 else
   CHECKPOINT=test/fixtures/smat_reference/checkpoint.pth.tar
