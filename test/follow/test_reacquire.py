@@ -1,6 +1,7 @@
 """The re-acquisition search: its tile plan, and the tracker finding the vtest person after a jerk and a black-out."""
 from __future__ import annotations
 
+import csv
 import math
 from pathlib import Path
 
@@ -19,11 +20,15 @@ from smat_ros.follow.reacquire import (
 from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery, wrong_target_frames
 from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.tracker import Tracker
+from smat_ros.video import list_images, read_image
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "weights" / "smat_demo.safetensors"
 SHAPE = (576, 768, 3)
 BOX = (562.0, 237.0, 39.0, 87.0)
+VTEST = ROOT / "test" / "fixtures" / "vtest_person"
+HANDCHECK = ROOT / "weights" / "vtest_person_handcheck.csv"  # his centre read by eye, +-5 px, frames 1-50
+FOLLOW_ME = ReacquireConfig(drift_check_every=2, camera_motion=True, association_min=0.1)
 
 
 def test_tiles_cover_the_whole_frame_at_the_last_scale() -> None:
@@ -156,6 +161,28 @@ def test_the_drift_check_sees_the_network_follow_someone_else(vtest) -> None:
             lost = next(r for r in results if r.event == TrackEvent.LOST)
             assert recovery.stale_frames <= most_stale and "backward check" in lost.reason
             assert lost.box == truth[14] or iou(lost.box, truth[14]) > 0.9  # back to the last verified box
+
+
+def test_the_person_is_found_again_as_he_walks_out_of_the_group() -> None:
+    """The whole vtest sequence with the follow-me settings: the drift check reports LOST where the network's box
+    moves onto the two people at the sign post (frame 33), and the search finds him again, not them, as he walks out
+    of the group; before a roll-back forgot the sizes of the boxes on the group the track stayed LOST to the end."""
+    frames = [read_image(path) for path in list_images(VTEST / "img")]
+    init = tuple(float(v) for v in (VTEST / "init.txt").read_text().split(","))
+    with open(HANDCHECK) as lines:
+        hand = {int(row["frame"]): (float(row["cx"]), float(row["cy"]))
+                for row in csv.DictReader(line for line in lines if not line.startswith("#"))}
+    tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=FOLLOW_ME)
+    tracker.initialize(frames[0], init, stamp=0.0)
+    results = {i: tracker.track(frame, stamp=0.1 * i) for i, frame in enumerate(frames[1:], 1)}
+    lost = min(i for i, r in results.items() if r.event == TrackEvent.LOST)
+    back = min((i for i, r in results.items() if i > lost and r.event == TrackEvent.REACQUIRED), default=None)
+    assert 33 <= lost <= 36 and back is not None and back <= 48, (lost, back)
+    checked = [i for i in hand if i > back and results[i].state == TrackState.TRACKING]
+    assert checked, f"no hand-checked frame after the re-acquisition on frame {back}"
+    for i in checked:
+        x, y, w, h = results[i].box
+        assert math.dist((x + w / 2, y + h / 2), hand[i]) <= 15.0, (i, results[i].box, hand[i])
 
 
 def test_a_box_refused_by_the_backward_check_leaves_the_next_frame_to_the_tiles(vtest) -> None:
