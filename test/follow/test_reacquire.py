@@ -20,13 +20,11 @@ from smat_ros.follow.reacquire import (
 from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery, wrong_target_frames
 from smat_ros.follow.states import TrackEvent, TrackState
 from smat_ros.tracker import Tracker
-from smat_ros.video import list_images, read_image
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "weights" / "smat_demo.safetensors"
 SHAPE = (576, 768, 3)
 BOX = (562.0, 237.0, 39.0, 87.0)
-VTEST = ROOT / "test" / "fixtures" / "vtest_person"
 HANDCHECK = ROOT / "weights" / "vtest_person_handcheck.csv"  # his centre read by eye, +-5 px, frames 1-50
 FOLLOW_ME = ReacquireConfig(drift_check_every=2, camera_motion=True, association_min=0.1)
 
@@ -163,12 +161,11 @@ def test_the_drift_check_sees_the_network_follow_someone_else(vtest) -> None:
             assert lost.box == truth[14] or iou(lost.box, truth[14]) > 0.9  # back to the last verified box
 
 
-def test_the_person_is_found_again_as_he_walks_out_of_the_group() -> None:
+def test_the_person_is_found_again_as_he_walks_out_of_the_group(frames, vtest) -> None:
     """The whole vtest sequence with the follow-me settings: the drift check reports LOST where the network's box
     moves onto the two people at the sign post (frame 33), and the search finds him again, not them, as he walks out
     of the group; before a roll-back forgot the sizes of the boxes on the group the track stayed LOST to the end."""
-    frames = [read_image(path) for path in list_images(VTEST / "img")]
-    init = tuple(float(v) for v in (VTEST / "init.txt").read_text().split(","))
+    init = vtest[1][0]  # the sequence's init box
     with open(HANDCHECK) as lines:
         hand = {int(row["frame"]): (float(row["cx"]), float(row["cy"]))
                 for row in csv.DictReader(line for line in lines if not line.startswith("#"))}
