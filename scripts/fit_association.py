@@ -26,7 +26,7 @@ from tqdm import tqdm
 from smat_ros.crop import box_iou
 from smat_ros.errors import SmatError
 from smat_ros.follow.association import CUES, CandidateCues, fit_association, roc_auc, save_association
-from smat_ros.follow.reacquire import ReacquireConfig
+from smat_ros.follow.reacquire import FOLLOW_ME
 from smat_ros.tracker import Tracker
 from smat_ros.train.synthetic import FOLLOW_CROSSINGS, FOLLOW_CROWDS, FOLLOW_FRAME_PERIOD_S, render_sequence
 
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "weights" / "smat_demo.safetensors"
 OUT = ROOT / "weights" / "smat_demo_association.json"
 TARGET_IOU, OTHER_IOU = 0.5, 0.1  # a candidate at least this much on the true box is the target, below that another
-FIT_SEARCH = ReacquireConfig(drift_check_every=2, camera_motion=True)  # the follow-me settings, association off
+FIT_SEARCH = dataclasses.replace(FOLLOW_ME, association_min=0.0)  # the follow-me settings, association off
 
 
 def candidates(tracker: Tracker, frames: list[np.ndarray], truth: np.ndarray) -> list[tuple[CandidateCues, bool]]:

@@ -91,6 +91,10 @@ class ReacquireConfig:
             raise ConfigError(f"ReacquireConfig.max_size_change must be >= 1, got {self.max_size_change}")
 
 
+# following a person (docs/follow.md): the drift check, camera-motion compensation and the candidate association
+FOLLOW_ME = ReacquireConfig(drift_check_every=2, association_min=0.1, camera_motion=True)
+
+
 def tile_offsets(frame_shape: Sequence[int], box: Box, search_factor: float, scales: Sequence[float],
                  tile_step: float) -> list[tuple[float, int, int]]:
     """(scale, i, j) of the tiles whose crops cover the frame from anywhere in it, in search order.

@@ -1,6 +1,7 @@
 """The candidate association: cues, fitting, the JSON file, the bundled model and the tracker refusing look-alikes."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -23,14 +24,14 @@ from smat_ros.follow.association import (
     roc_auc,
     save_association,
 )
-from smat_ros.follow.reacquire import ReacquireConfig
+from smat_ros.follow.reacquire import FOLLOW_ME, ReacquireConfig
 from smat_ros.tracker import Tracker
 from smat_ros.train.synthetic import FOLLOW_CROSSINGS
 from smat_ros.weights import DEMO_WEIGHTS_NAME, demo_association, find_demo_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = find_demo_weights()
-FOLLOW_ME = ReacquireConfig(drift_check_every=2, camera_motion=True)
+WITHOUT_ASSOCIATION = dataclasses.replace(FOLLOW_ME, association_min=0.0)
 
 
 def cues(distance: float, colour: float = 1.0, seconds: float = 0.5, window: bool = True) -> CandidateCues:
@@ -143,7 +144,7 @@ def test_the_association_without_camera_motion_is_warned_about(caplog: pytest.Lo
     assert "without camera_motion" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="smat_ros.tracker"):
-        Tracker.from_checkpoint(DEMO, device="cpu", reacquire=FOLLOW_ME)  # association off
+        Tracker.from_checkpoint(DEMO, device="cpu", reacquire=WITHOUT_ASSOCIATION)
         Tracker.from_checkpoint(DEMO, device="cpu", reacquire=ReacquireConfig(association_min=0.1, camera_motion=True))
     assert "without camera_motion" not in caplog.text
 
@@ -151,10 +152,9 @@ def test_the_association_without_camera_motion_is_warned_about(caplog: pytest.Lo
 def test_the_association_keeps_the_track_off_the_look_alike(track_scene) -> None:
     """Crossing scene 104 of the evaluation: a look-alike of the target (its texture) walks past it; it scores as
     high as the target and passes every other test, but is where the target cannot be."""
-    wrong, candidates = track_scene(FOLLOW_CROSSINGS, 104, FOLLOW_ME)
+    wrong, candidates = track_scene(FOLLOW_CROSSINGS, 104, WITHOUT_ASSOCIATION)
     assert wrong > 10 and candidates and all(c.probability is None for c in candidates)
-    wrong, candidates = track_scene(FOLLOW_CROSSINGS, 104,
-                                    ReacquireConfig(drift_check_every=2, camera_motion=True, association_min=0.1))
+    wrong, candidates = track_scene(FOLLOW_CROSSINGS, 104, FOLLOW_ME)
     assert wrong == 0
     assert any(c.probability is not None and c.probability < 0.1 for c in candidates)
 

@@ -10,6 +10,7 @@ import pytest
 from smat_ros.config import ConfigError
 from smat_ros.crop import box_iou as iou
 from smat_ros.follow.reacquire import (
+    FOLLOW_ME,
     ReacquireConfig,
     ReacquisitionSearch,
     crop_overlaps,
@@ -26,7 +27,6 @@ DEMO = ROOT / "weights" / "smat_demo.safetensors"
 SHAPE = (576, 768, 3)
 BOX = (562.0, 237.0, 39.0, 87.0)
 HANDCHECK = ROOT / "weights" / "vtest_person_handcheck.csv"  # his centre read by eye, +-5 px, frames 1-50
-FOLLOW_ME = ReacquireConfig(drift_check_every=2, camera_motion=True, association_min=0.1)
 
 
 def test_tiles_cover_the_whole_frame_at_the_last_scale() -> None:
