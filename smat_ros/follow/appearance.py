@@ -41,7 +41,7 @@ class AppearanceModel:
 
     def __init__(self, recent: int = 15) -> None:
         self._template: np.ndarray | None = None
-        self._recent: collections.deque[float] = collections.deque(maxlen=recent)
+        self._recent: collections.deque[tuple[float, float]] = collections.deque(maxlen=recent)  # stamp, similarity
 
     def start(self, frame: np.ndarray, box: Box) -> None:
         """Take the target's colours from its first box."""
@@ -55,11 +55,17 @@ class AppearanceModel:
             return None
         return similarity(self._template, signature)
 
-    def observe(self, frame: np.ndarray, box: Box) -> None:
-        """Record how similar a box where the target was seen is to the first one."""
+    def observe(self, frame: np.ndarray, box: Box, stamp_s: float) -> None:
+        """Record how similar a box where the target was seen at ``stamp_s`` is to the first one."""
         value = self.similarity(frame, box)
         if value is not None:
-            self._recent.append(value)
+            self._recent.append((stamp_s, value))
+
+    def roll_back(self, stamp_s: float) -> None:
+        """Forget the boxes seen after ``stamp_s`` (they were on something else)."""
+        kept = [entry for entry in self._recent if entry[0] <= stamp_s]
+        self._recent.clear()
+        self._recent.extend(kept)
 
     def relative_similarity(self, frame: np.ndarray, box: Box) -> float | None:
         """Similarity of ``box`` to the first box over the median of the recent boxes' (None without colours; 1 when
@@ -67,7 +73,7 @@ class AppearanceModel:
         value = self.similarity(frame, box)
         if value is None:
             return None
-        reference = statistics.median(self._recent) if self._recent else 1.0
+        reference = statistics.median(value for _, value in self._recent) if self._recent else 1.0
         return value / reference if reference > 0 else 1.0
 
     def accepts(self, relative: float | None, ratio: float) -> bool:

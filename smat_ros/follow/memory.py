@@ -44,7 +44,7 @@ class TargetMemory:
         self._sizes.append((stamp_s, box[2], box[3]))
         self.motion.update(*box_centre(box), stamp_s)
         if colours:
-            self.appearance.observe(frame, box)
+            self.appearance.observe(frame, box, stamp_s)
 
     def found_again(self, frame: np.ndarray, box: Box, stamp_s: float, colours: bool) -> None:
         """Remember ``box`` where the LOST target was found again: its velocity before the loss says nothing about
@@ -59,12 +59,13 @@ class TargetMemory:
 
     def roll_back(self, box: Box, stamp_s: float) -> None:
         """The target was last seen at ``box`` at ``stamp_s`` after all (later boxes were on something else, and
-        their sizes no longer count)."""
+        their sizes and colours no longer count)."""
         self.box = box
         self.restart_motion(box, stamp_s)
         kept = [size for size in self._sizes if size[0] <= stamp_s] or [(stamp_s, box[2], box[3])]
         self._sizes.clear()
         self._sizes.extend(kept)
+        self.appearance.roll_back(stamp_s)
 
     def usual_size(self) -> tuple[float, float]:
         """The median width and height of the recent boxes where the target was seen."""

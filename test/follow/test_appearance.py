@@ -24,7 +24,7 @@ def test_the_person_is_more_like_himself_than_other_places() -> None:
     frames = [read_image(p) for p in list_images(ROOT / "test/fixtures/vtest_person/img")[:21]]
     model = AppearanceModel()
     model.start(frames[0], PERSON[0])
-    model.observe(frames[10], PERSON[10])
+    model.observe(frames[10], PERSON[10], 1.0)
     assert model.accepts(model.relative_similarity(frames[20], PERSON[20]), 0.9)
     others = [(197, 220, 34, 95), (256, 334, 34, 88), (63, 200, 41, 102), (420, 22, 60, 89)]
     assert sum(model.accepts(model.relative_similarity(frames[20], box), 0.9) for box in others) == 0

@@ -88,6 +88,25 @@ def test_roll_back_forgets_the_sizes_of_the_later_boxes() -> None:
     assert memory.usual_size() == (20.0, 40.0)
 
 
+def test_roll_back_forgets_the_colours_of_the_later_boxes() -> None:
+    """Boxes on a grey neighbour after the verified one would make any red-less candidate look as much like the red
+    target as the track's own recent boxes; rolled back, only the red boxes count again."""
+    frame = np.zeros((240, 320, 3), np.uint8)
+    frame[:, :160] = (200, 30, 30)  # the target's red on the left, grey on the right
+    frame[:, 160:] = 128
+    target, neighbour = (10.0, 10.0, 40.0, 40.0), (200.0, 10.0, 40.0, 40.0)
+    memory = TargetMemory()
+    memory.start(frame, target, 0.0, colours=True)
+    for i in range(1, 4):
+        memory.see(frame, target, 0.1 * i, colours=True)
+    for i in range(4, 12):
+        memory.see(frame, neighbour, 0.1 * i, colours=True)  # drifted onto the neighbour
+    assert memory.appearance.relative_similarity(frame, neighbour) == pytest.approx(1.0)
+    memory.roll_back(target, 0.3)
+    assert memory.appearance.relative_similarity(frame, neighbour) < 0.1
+    assert memory.appearance.relative_similarity(frame, target) == pytest.approx(1.0)
+
+
 def test_found_again_forgets_the_velocity_before_the_loss() -> None:
     memory = TargetMemory()
     walked(memory, 0.0, 10.0, 10)  # 100 px/s
