@@ -92,6 +92,15 @@ class NodeParameters:
     reacquire_budget: int = parameter_field(
         REACQUIRE.budget, "extra network runs per LOST frame for the search (1: a LOST frame costs about two steps)",
         dynamic=True, low=0, high=64)
+    reacquire_tile_step: float = parameter_field(
+        REACQUIRE.tile_step, "spacing of the search tiles as a fraction of the search crop's side (smaller: more "
+        "overlap, more tiles to cover the image)", dynamic=True, low=0.1, high=1.0)
+    max_size_change: float = parameter_field(
+        REACQUIRE.max_size_change, "a re-acquisition candidate's width and height must be within this factor of the "
+        "target's usual size (the median of its recent boxes)", dynamic=True, low=1.0, high=100.0)
+    max_prediction_s: float = parameter_field(
+        REACQUIRE.max_prediction_s, "while LOST the window follows the target's last velocity for at most this long "
+        "(image stamps), then stays there", dynamic=True, low=0.0, high=3600.0)
     proposal_ratio: float = parameter_field(
         REACQUIRE.proposal_ratio, "a search tile's peak proposes a candidate when it scores at least this times the "
         "track's recent median score (the normal window then checks it)", dynamic=True, low=0.0, high=1.0)
@@ -215,10 +224,10 @@ def check(name: str, value: Any, defaults: Any = DEFAULTS) -> str | None:
 STATE_PARAMETERS = {name: name for name in ("lost_score_threshold", "lost_score_ratio", "lost_after_frames",
                                             "found_score_threshold", "found_score_ratio", "found_after_frames",
                                             "target_timeout_s")}
-REACQUIRE_PARAMETERS = {"reacquire_budget": "budget", **{name: name for name in (
-    "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every", "drift_after_checks", "appearance_ratio",
-    "far_extra_frames", "distractor_ratio", "distractor_memory_s", "association_min", "association_model",
-    "camera_motion", "camera_motion_confidence")}}
+REACQUIRE_PARAMETERS = {"reacquire_budget": "budget", "reacquire_tile_step": "tile_step", **{name: name for name in (
+    "max_size_change", "max_prediction_s", "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every",
+    "drift_after_checks", "appearance_ratio", "far_extra_frames", "distractor_ratio", "distractor_memory_s",
+    "association_min", "association_model", "camera_motion", "camera_motion_confidence")}}
 FOLLOW_PARAMETERS = frozenset({*STATE_PARAMETERS, *REACQUIRE_PARAMETERS, "reacquire"})
 
 

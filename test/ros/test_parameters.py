@@ -86,7 +86,7 @@ def test_descriptors_carry_type_range_and_read_only():
         "reacquire", "reacquire_budget", "status_rate_hz", "frame_buffer_mb", "max_stamp_ahead_s", "clock_reset_s",
         "proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio", "far_extra_frames", "drift_check_every",
         "drift_after_checks", "camera_motion", "camera_motion_confidence", "distractor_ratio", "distractor_memory_s",
-        "association_min", "association_model"}
+        "association_min", "association_model", "reacquire_tile_step", "max_size_change", "max_prediction_s"}
 
 
 def test_follow_parameters_map_onto_the_library_and_are_checked_together():
@@ -97,13 +97,15 @@ def test_follow_parameters_map_onto_the_library_and_are_checked_together():
     changed = dataclasses.replace(DEFAULTS, proposal_ratio=0.5, verify_iou=0.0, verify_ratio=0.9, appearance_ratio=0.0,
                                   far_extra_frames=2, drift_check_every=0, drift_after_checks=3, camera_motion=True,
                                   camera_motion_confidence=0.3, distractor_ratio=0.0, distractor_memory_s=5.0,
-                                  association_min=0.2, association_model="a.json")
+                                  association_min=0.2, association_model="a.json", reacquire_tile_step=0.5,
+                                  max_size_change=2.0, max_prediction_s=1.0)
     assert follow_configs(changed)[1] == ReacquireConfig(proposal_ratio=0.5, verify_iou=0.0, verify_ratio=0.9,
                                                          appearance_ratio=0.0, far_extra_frames=2,
                                                          drift_check_every=0, drift_after_checks=3, camera_motion=True,
                                                          camera_motion_confidence=0.3, distractor_ratio=0.0,
                                                          distractor_memory_s=5.0, association_min=0.2,
-                                                         association_model="a.json")
+                                                         association_model="a.json", tile_step=0.5,
+                                                         max_size_change=2.0, max_prediction_s=1.0)
     for name in ("proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio", "camera_motion_confidence",
                  "distractor_ratio", "association_min"):
         ranged = descriptor(name)
