@@ -19,6 +19,7 @@ from smat_ros.ros.parameters import (
     check_together,
     descriptor,
     is_dynamic,
+    plain,
 )
 
 P = TypeVar("P")  # a parameters dataclass built with parameters.parameter_field
@@ -40,7 +41,7 @@ def declare_all(node: Node, defaults: P, managed: bool = False) -> P:
         reason = None if managed else check(name, value, defaults)
         if reason is not None:
             raise StartupError(reason)
-        values[name] = value
+        values[name] = plain(value)
     return type(defaults)(**values)
 
 
@@ -64,7 +65,7 @@ def check_all(params: NodeParameters) -> None:
 
 def own_values(params: list[Parameter]) -> dict[str, Any]:
     """The node's own parameters among ``params`` by name (rclpy's, such as use_sim_time, left out)."""
-    return {param.name: param.value for param in params if param.name in FIELDS}
+    return {param.name: plain(param.value) for param in params if param.name in FIELDS}
 
 
 def change_rejection(current: NodeParameters, params: list[Parameter], lifecycle: str) -> str | None:

@@ -12,6 +12,7 @@ node unconfigured with the reason. ``config/tracker.yaml`` repeats these default
 """
 from __future__ import annotations
 
+import array
 import dataclasses
 import re
 from typing import Any
@@ -92,6 +93,9 @@ class NodeParameters:
     reacquire_budget: int = parameter_field(
         REACQUIRE.budget, "extra network runs per LOST frame for the search (1: a LOST frame costs about two steps)",
         dynamic=True, low=0, high=64)
+    reacquire_scales: tuple[float, ...] = parameter_field(
+        REACQUIRE.scales, "box sizes the search tiles look at, relative to the target's usual size, in the order "
+        "they are tried (each in [0.1, 10])", dynamic=True, low=0.1, high=10.0)
     reacquire_tile_step: float = parameter_field(
         REACQUIRE.tile_step, "spacing of the search tiles as a fraction of the search crop's side (smaller: more "
         "overlap, more tiles to cover the image)", dynamic=True, low=0.1, high=1.0)
@@ -169,7 +173,13 @@ class NodeParameters:
 FIELDS = {field.name: field for field in dataclasses.fields(NodeParameters)}
 DEFAULTS = NodeParameters()
 _ROS_TYPES = {bool: ParameterType.PARAMETER_BOOL, int: ParameterType.PARAMETER_INTEGER,
-              float: ParameterType.PARAMETER_DOUBLE, str: ParameterType.PARAMETER_STRING}
+              float: ParameterType.PARAMETER_DOUBLE, str: ParameterType.PARAMETER_STRING,
+              tuple: ParameterType.PARAMETER_DOUBLE_ARRAY}
+
+
+def plain(value: Any) -> Any:
+    """A parameter value as a parameters dataclass holds it: a float array (list, array.array) as a tuple."""
+    return tuple(value) if isinstance(value, (list, array.array)) else value
 
 
 def _fields(defaults: Any) -> dict[str, dataclasses.Field]:
@@ -206,11 +216,15 @@ def check(name: str, value: Any, defaults: Any = DEFAULTS) -> str | None:
     if name not in fields:
         return f"unknown parameter {name!r}"
     kind = type(getattr(defaults, name))
-    if type(value) is not kind:
-        return f"parameter {name!r} must be of type {kind.__name__}, got {type(value).__name__} {value!r}"
+    value = plain(value)
+    if type(value) is not kind or (kind is tuple and not all(type(v) is float for v in value)):
+        wanted = "a list of floats" if kind is tuple else f"of type {kind.__name__}"
+        return f"parameter {name!r} must be {wanted}, got {type(value).__name__} {value!r}"
     meta = fields[name].metadata
     low, high = meta["range"]
-    if low is not None and not low <= value <= high:
+    if kind is tuple and (not value or not all(low <= v <= high for v in value)):
+        return f"parameter {name!r} must be a non-empty list of values in [{low}, {high}], got {list(value)}"
+    if kind is not tuple and low is not None and not low <= value <= high:
         return f"parameter {name!r} must be in [{low}, {high}], got {value}"
     if meta["choices"] and value not in meta["choices"]:
         return f"parameter {name!r} must be one of {', '.join(meta['choices'])}, got {value!r}"
@@ -224,7 +238,8 @@ def check(name: str, value: Any, defaults: Any = DEFAULTS) -> str | None:
 STATE_PARAMETERS = {name: name for name in ("lost_score_threshold", "lost_score_ratio", "lost_after_frames",
                                             "found_score_threshold", "found_score_ratio", "found_after_frames",
                                             "target_timeout_s")}
-REACQUIRE_PARAMETERS = {"reacquire_budget": "budget", "reacquire_tile_step": "tile_step", **{name: name for name in (
+RENAMED = {"reacquire_budget": "budget", "reacquire_scales": "scales", "reacquire_tile_step": "tile_step"}
+REACQUIRE_PARAMETERS = {**RENAMED, **{name: name for name in (
     "max_size_change", "max_prediction_s", "proposal_ratio", "verify_iou", "verify_ratio", "drift_check_every",
     "drift_after_checks", "appearance_ratio", "far_extra_frames", "distractor_ratio", "distractor_memory_s",
     "association_min", "association_model", "camera_motion", "camera_motion_confidence")}}

@@ -135,14 +135,15 @@ def test_reacquisition_checks_change_at_run_time(node, ros, frames):
     black = np.zeros_like(frames[0])
     for name, value in (("verify_iou", 1.5), ("appearance_ratio", -0.1), ("far_extra_frames", -1),
                         ("proposal_ratio", 2.0), ("distractor_ratio", 1.5), ("distractor_memory_s", -1.0),
-                        ("reacquire_tile_step", 0.05), ("max_size_change", 0.5), ("max_prediction_s", -1.0)):
+                        ("reacquire_tile_step", 0.05), ("max_size_change", 0.5), ("max_prediction_s", -1.0),
+                        ("reacquire_scales", [1.0, 20.0]), ("reacquire_scales", [])):
         assert not driver.set_parameter(name, value).successful, name  # out of range
     driver.step(frames[0], ros.stamp_of(0))
     assert driver.set_target(ros.stamp_of(0), ros.init_box).success
     for name, value in (("verify_iou", 1.0), ("verify_ratio", 1.0), ("appearance_ratio", 0.5),
                         ("far_extra_frames", 2), ("proposal_ratio", 0.6), ("distractor_ratio", 0.5),
                         ("distractor_memory_s", 5.0), ("reacquire_tile_step", 0.5), ("max_size_change", 2.0),
-                        ("max_prediction_s", 1.0)):
+                        ("max_prediction_s", 1.0), ("reacquire_scales", [1.0])):
         result = driver.set_parameter(name, value)
         assert result.successful, (name, result.reason)
     script = [frames[i] for i in range(1, 5)] + [black] * 5 + [frames[i] for i in range(10, 18)]
@@ -150,7 +151,7 @@ def test_reacquisition_checks_change_at_run_time(node, ros, frames):
     assert states[-8:] == [TrackStatus.LOST] * 8  # he is back in view, but no candidate passes verify_iou 1.0
     assert driver.set_parameter("verify_iou", 0.5).successful and driver.set_parameter("verify_ratio", 0.7).successful
     for name, value in (("far_extra_frames", 1), ("reacquire_tile_step", 0.75), ("max_size_change", 1.5),
-                        ("max_prediction_s", 2.0)):
+                        ("max_prediction_s", 2.0), ("reacquire_scales", [1.0, 0.8, 1.25])):
         assert driver.set_parameter(name, value).successful, name
     states = [step(driver, frames[i], ros.stamp_of(i))[1].state for i in range(18, 33)]
     assert TrackStatus.TRACKING in states

@@ -1,6 +1,7 @@
 """The node's parameter table: YAML defaults, descriptors and checks."""
 from __future__ import annotations
 
+import array
 import dataclasses
 import math
 import re
@@ -23,6 +24,7 @@ from smat_ros.ros.parameters import (
     follow_configs,
     is_dynamic,
     parameter_field,
+    plain,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_tracker_yaml_lists_every_parameter_with_its_default():
     data = yaml.safe_load((ROOT / "config" / "tracker.yaml").read_text())
     assert list(data) == ["/**"]
-    assert data["/**"]["ros__parameters"] == dataclasses.asdict(DEFAULTS)
+    values = {name: plain(value) for name, value in data["/**"]["ros__parameters"].items()}  # YAML lists: tuples
+    assert values == dataclasses.asdict(DEFAULTS)
 
 
 def test_defaults_pass_their_own_checks():
@@ -51,12 +54,24 @@ def test_defaults_pass_their_own_checks():
         ("image_qos", "fast", "must be one of sensor_data, reliable"),
         ("device", "gpu", "auto, cpu, cuda or cuda:N"),
         ("no_such_thing", 1, "unknown parameter"),
+        ("reacquire_scales", 1.0, "must be a list of floats"),
+        ("reacquire_scales", [1, 2], "must be a list of floats"),
+        ("reacquire_scales", [], r"non-empty list of values in \[0.1, 10.0\]"),
+        ("reacquire_scales", [1.0, 20.0], r"non-empty list of values in \[0.1, 10.0\], got \[1.0, 20.0\]"),
     ],
 )
 def test_invalid_values_are_rejected_with_a_reason(name, value, words):
     reason = check(name, value)
     assert reason is not None
     assert re.search(words, reason), reason
+
+
+def test_float_arrays_are_held_as_tuples_whatever_rclpy_hands_over():
+    assert check("reacquire_scales", array.array("d", [1.0, 0.9])) is None
+    assert check("reacquire_scales", [1.0, 0.9]) is None
+    assert plain(array.array("d", [1.0, 0.9])) == (1.0, 0.9) and plain(0.5) == 0.5
+    assert descriptor("reacquire_scales").type == ParameterType.PARAMETER_DOUBLE_ARRAY
+    assert follow_configs(dataclasses.replace(DEFAULTS, reacquire_scales=(1.0, 0.7)))[1].scales == (1.0, 0.7)
 
 
 def test_a_pattern_belongs_to_its_field_not_to_a_name():
@@ -86,7 +101,8 @@ def test_descriptors_carry_type_range_and_read_only():
         "reacquire", "reacquire_budget", "status_rate_hz", "frame_buffer_mb", "max_stamp_ahead_s", "clock_reset_s",
         "proposal_ratio", "verify_iou", "verify_ratio", "appearance_ratio", "far_extra_frames", "drift_check_every",
         "drift_after_checks", "camera_motion", "camera_motion_confidence", "distractor_ratio", "distractor_memory_s",
-        "association_min", "association_model", "reacquire_tile_step", "max_size_change", "max_prediction_s"}
+        "association_min", "association_model", "reacquire_scales", "reacquire_tile_step", "max_size_change",
+        "max_prediction_s"}
 
 
 def test_follow_parameters_map_onto_the_library_and_are_checked_together():
