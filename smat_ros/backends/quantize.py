@@ -12,12 +12,17 @@ correlation neck, and the separable attentions' products with the softmax of the
 one uint8 scale per tensor cannot hold a softmax over the tokens; these element-wise products cost nothing in
 fp32). Together they took the held-out synthetic centre deviation from 3.1 to 1.2-1.4 px (ONNX Runtime /
 OpenVINO) at the same speed.
+
+On x86 CPUs without int8 dot-product instructions (VNNI or AMX), ONNX Runtime multiplies uint8 by int8 with
+VPMADDUBSW, whose 16-bit sums saturate; there the weights are quantized to 7 bits (``reduce_range``), as ONNX Runtime
+advises, so that the sums cannot overflow. The graph cache keeps the two apart.
 """
 from __future__ import annotations
 
 import contextlib
 import io
 import logging
+import platform
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,15 +128,35 @@ def calibration_feeds(template_graph: bytes) -> list[dict[str, np.ndarray]]:
     return feeds
 
 
-def quantize_graphs(graphs: OnnxGraphs) -> OnnxGraphs:
-    """``graphs`` with the tracking graph statically quantized (QDQ, per-channel int8 weights, uint8 activations)."""
+def lists_int8_dot(cpuinfo: str) -> bool:
+    """Whether /proc/cpuinfo text names an x86 int8 dot-product instruction set (AVX512-VNNI, AVX-VNNI, AMX-INT8)."""
+    flags = {flag for line in cpuinfo.splitlines() if line.startswith("flags") and ":" in line
+             for flag in line.split(":", 1)[1].split()}
+    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def cpu_has_int8_dot() -> bool:
+    """Whether the CPU multiplies int8 without saturating: x86 with VNNI or AMX, or another architecture; False on
+    x86 when /proc/cpuinfo cannot be read."""
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686"):
+        return True
+    try:
+        return lists_int8_dot(Path("/proc/cpuinfo").read_text(errors="replace"))
+    except OSError:
+        return False
+
+
+def quantize_graphs(graphs: OnnxGraphs, reduce_range: bool) -> OnnxGraphs:
+    """``graphs`` with the tracking graph statically quantized (QDQ, per-channel int8 weights, uint8 activations;
+    7-bit weights with ``reduce_range``)."""
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     feeds = calibration_feeds(graphs.template)
     kept = [node.name for node in onnx.load_from_string(graphs.tracking).graph.node
             if node.name.startswith(FP32_PREFIXES) or any(part in node.name for part in FP32_PARTS)]
-    log.info("quantizing the tracking graph to int8 on %d calibration crops", len(feeds))
+    log.info("quantizing the tracking graph to int8 on %d calibration crops%s", len(feeds),
+             " (7-bit weights: this CPU has no VNNI/AMX int8 instructions)" if reduce_range else "")
     with tempfile.TemporaryDirectory(prefix="smat-int8-") as folder:
         source, target = Path(folder) / "tracking.onnx", Path(folder) / "tracking.int8.onnx"
         source.write_bytes(graphs.tracking)
@@ -143,7 +168,7 @@ def quantize_graphs(graphs: OnnxGraphs) -> OnnxGraphs:
                 source, target, _Reader(feeds), quant_format=QuantFormat.QDQ,
                 op_types_to_quantize=list(QUANTIZED_OPS), per_channel=True, activation_type=QuantType.QUInt8,
                 weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.Percentile, extra_options=options,
-                nodes_to_exclude=kept,
+                nodes_to_exclude=kept, reduce_range=reduce_range,
             )
         log.debug("onnxruntime quantizer: %s", chatter.getvalue().strip())
         return OnnxGraphs(template=graphs.template, tracking=target.read_bytes())
@@ -151,5 +176,7 @@ def quantize_graphs(graphs: OnnxGraphs) -> OnnxGraphs:
 
 def quantized(graphs: OnnxGraphs, cache: bool) -> OnnxGraphs:
     """``graphs`` with the tracking graph statically quantized to int8 (from the on-disk cache when there)."""
-    facts: dict[str, object] = {"kind": "int8", "source": graphs_digest(graphs), "recipe": RECIPE}
-    return cached_graphs(facts, lambda: quantize_graphs(graphs), cache)
+    reduce_range = not cpu_has_int8_dot()
+    facts: dict[str, object] = {"kind": "int8", "source": graphs_digest(graphs), "recipe": RECIPE,
+                                "reduce_range": reduce_range}
+    return cached_graphs(facts, lambda: quantize_graphs(graphs, reduce_range), cache)
