@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from smat_ros import Tracker
 from smat_ros.eval.metrics import got10k_scores, iou
+from smat_ros.textfile import read_centres
 from smat_ros.train.datasets import open_dataset
 from smat_ros.video import draw_track, parse_box, read_image
 
@@ -44,19 +45,12 @@ def synthetic_ao(tracker: Tracker, root: Path, limit: int) -> dict[str, float | 
     return got10k_scores(np.concatenate(ious))
 
 
-def read_handcheck(path: Path) -> dict[int, tuple[float, float]]:
-    """Frame number (1-based) -> hand-read target centre."""
-    rows = [line.split(",") for line in path.read_text().splitlines()
-            if line.strip() and not line.startswith("#") and not line.startswith("frame")]
-    return {int(r[0]): (float(r[1]), float(r[2])) for r in rows}
-
-
 def person_check(tracker: Tracker, sequence: Path, handcheck: Path, render: Path) -> dict[str, object]:
     """Track the person, compare centres with the hand check, write annotated frames and a contact sheet."""
     files = sorted((sequence / "img").glob("*.jpg"))
     frames = [read_image(f) for f in files]
     boxes = track_sequence(tracker, frames, parse_box((sequence / "init.txt").read_text()))
-    truth = read_handcheck(handcheck)
+    truth = read_centres(handcheck)
     errors = {n: float(np.hypot(boxes[n - 1, 0] + boxes[n - 1, 2] / 2 - cx, boxes[n - 1, 1] + boxes[n - 1, 3] / 2 - cy))
               for n, (cx, cy) in truth.items()}
     render.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,22 @@ def read_values(path: str | Path, allow_nan: bool = False) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
+def read_centres(path: str | Path) -> dict[int, tuple[float, float]]:
+    """Frame number -> (cx, cy) of a hand check ("frame,cx,cy" rows; the header and # comment lines skipped)."""
+    path = Path(path)
+    centres = {}
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip() or line.startswith(("#", "frame")):
+            continue
+        values = _parse_line(path, number, line, allow_nan=False)
+        if len(values) != 3:
+            raise DataFileError(f"{path}: line {number} has {len(values)} values, expected 3 (frame, cx, cy)")
+        centres[int(values[0])] = (values[1], values[2])
+    if not centres:
+        raise DataFileError(f"{path}: no centres")
+    return centres
+
+
 def count_rows(path: str | Path) -> int:
     """Number of non-blank lines of ``path`` (0 when it does not exist)."""
     path = Path(path)

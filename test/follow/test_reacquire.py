@@ -1,7 +1,6 @@
 """The re-acquisition search: its tile plan, and the tracker finding the vtest person after a jerk and a black-out."""
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from smat_ros.follow.reacquire import (
 )
 from smat_ros.follow.scenarios import Scenario, black_out, camera_jerk, score_recovery, wrong_target_frames
 from smat_ros.follow.states import TrackEvent, TrackState
+from smat_ros.textfile import read_centres
 from smat_ros.tracker import Tracker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,9 +166,7 @@ def test_the_person_is_found_again_as_he_walks_out_of_the_group(frames, vtest) -
     moves onto the two people at the sign post (frame 33), and the search finds him again, not them, as he walks out
     of the group; before a roll-back forgot the sizes of the boxes on the group the track stayed LOST to the end."""
     init = vtest[1][0]  # the sequence's init box
-    with open(HANDCHECK) as lines:
-        hand = {int(row["frame"]): (float(row["cx"]), float(row["cy"]))
-                for row in csv.DictReader(line for line in lines if not line.startswith("#"))}
+    hand = read_centres(HANDCHECK)
     tracker = Tracker.from_checkpoint(DEMO, device="cpu", reacquire=FOLLOW_ME)
     tracker.initialize(frames[0], init, stamp=0.0)
     results = {i: tracker.track(frame, stamp=0.1 * i) for i, frame in enumerate(frames[1:], 1)}
